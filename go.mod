@@ -1,6 +1,6 @@
 module jcaccess
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/cloudflare/cloudflare-go/v6 v6.10.0
@@ -27,5 +27,7 @@ require (
 	github.com/tidwall/sjson v1.2.5 // indirect
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/crypto v0.55.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.48.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"jcaccess/steps"
+)
+
+func newCheckCmd(f *Factory) *cobra.Command {
+	o := &setupOptions{}
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Re-run every live check of a finished setup (for cron)",
+		Long: `check re-runs every read-only check of a setup apply finished: the metadata certificate's
+expiry, that the login method still matches, that the team domain and the SCIM endpoint
+answer, and whether JumpCloud has connected over SCIM. Anything apply would still change is
+an error. It exits 1 when a check fails, so cron can mail the output.`,
+		Example: "  CLOUDFLARE_API_TOKEN=... jcaccess check --team acme",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			env, store, err := f.env(ctx, o, true)
+			if err != nil {
+				return err
+			}
+			rep, err := steps.CheckAll(ctx, env, store.Save)
+			if err != nil {
+				return err
+			}
+			if o.JSON {
+				if err := writeJSON(f.IO.Out, newRunJSON(env, rep)); err != nil {
+					return err
+				}
+			} else {
+				writeReport(f.IO.Out, env, rep)
+				if rep.Findings().HasErrors() {
+					fmt.Fprintln(f.IO.Out, "\nCheck: FAILED (see the errors above).")
+				} else {
+					fmt.Fprintln(f.IO.Out, "\nCheck: all passed.")
+				}
+			}
+			if rep.Findings().HasErrors() {
+				return errFailed
+			}
+			return nil
+		},
+	}
+	o.addFlags(cmd)
+	return cmd
+}

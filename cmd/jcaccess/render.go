@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"jcaccess/model"
+	"jcaccess/steps"
+)
+
+// runJSON is the one document plan, apply and check print with --json.
+type runJSON struct {
+	OK           bool               `json:"ok"`
+	Team         string             `json:"team"`
+	TeamDomain   string             `json:"team_domain"`
+	AccountID    string             `json:"account_id,omitempty"`
+	IdPID        string             `json:"idp_id,omitempty"`
+	SCIMEndpoint string             `json:"scim_endpoint,omitempty"`
+	Steps        []steps.StepReport `json:"steps"`
+	Findings     model.Findings     `json:"findings"`
+	Changes      []model.Change     `json:"changes"`
+	ChangesMade  []model.Change     `json:"changes_made,omitempty"`
+	// SCIMSecret is the one delivery of a newly issued secret, when it is
+	// not written to --scim-secret-file.
+	SCIMSecret string `json:"scim_secret,omitempty"`
+}
+
+func newRunJSON(env *steps.Env, rep *steps.Report) runJSON {
+	in := env.Session.Inputs
+	out := runJSON{
+		OK: !rep.Findings().HasErrors(), Team: in.Team, TeamDomain: in.Domain(), AccountID: in.AccountID,
+		IdPID: env.Session.IdPID, SCIMEndpoint: env.Session.SCIMEndpoint,
+		Steps: rep.Steps, Findings: rep.Findings(), Changes: rep.Changes(), ChangesMade: rep.Applied,
+	}
+	if out.Findings == nil {
+		out.Findings = model.Findings{}
+	}
+	if out.Changes == nil {
+		out.Changes = []model.Change{}
+	}
+	return out
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+var statusMark = map[model.StepStatus]string{
+	model.StatusVerified: "[ok]  ",
+	model.StatusWarning:  "[warn]",
+	model.StatusFailed:   "[FAIL]",
+	model.StatusTodo:     "[skip]",
+}
+
+// writeReport prints the steps, their findings and the values to paste.
+func writeReport(w io.Writer, env *steps.Env, rep *steps.Report) {
+	in := env.Session.Inputs
+	fmt.Fprintf(w, "Team %s (%s)", in.Team, in.Domain())
+	if in.AccountID != "" {
+		fmt.Fprintf(w, ", account %s", in.AccountID)
+	}
+	fmt.Fprintln(w)
+	for _, s := range rep.Steps {
+		fmt.Fprintf(w, "\n%s %-15s %s\n", statusMark[s.Status], s.ID, s.Title)
+		if s.Skipped != "" {
+			fmt.Fprintf(w, "       skipped: %s\n", s.Skipped)
+			continue
+		}
+		for _, f := range s.Findings {
+			mark := "-"
+			switch f.Severity {
+			case model.SeverityError:
+				mark = "x " + f.Code + ":"
+			case model.SeverityWarning:
+				mark = "! " + f.Code + ":"
+			}
+			fmt.Fprintf(w, "       %s %s\n", mark, f.Message)
+		}
+		for _, v := range s.Values {
+			val := v.Value
+			if !v.Secret.IsZero() {
+				val = v.Secret.String()
+			}
+			line := "       > " + v.Label
+			if val != "" {
+				line += ": " + val
+			}
+			if v.Note != "" {
+				line += "  (" + v.Note + ")"
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+}
+
+// writeChanges prints the plan: each request exactly as apply sends it.
+func writeChanges(w io.Writer, changes []model.Change) {
+	if len(changes) == 0 {
+		fmt.Fprintln(w, "\nNo changes: Cloudflare already matches the setup.")
+		return
+	}
+	fmt.Fprintf(w, "\nChanges (%d):\n", len(changes))
+	for _, ch := range changes {
+		sign := map[string]string{"create": "+", "update": "~", "refresh_secret": "!"}[ch.Action]
+		fmt.Fprintf(w, "\n  %s %s\n    %s %s\n", sign, ch.Summary, ch.Method, ch.Path)
+		for _, d := range ch.Diff {
+			fmt.Fprintf(w, "      %s: %s -> %s\n", d.Field, d.From, d.To)
+		}
+		if len(ch.Body) > 0 {
+			var pretty strings.Builder
+			var v any
+			if json.Unmarshal(ch.Body, &v) == nil {
+				b, _ := json.MarshalIndent(v, "    ", "  ")
+				pretty.Write(b)
+			} else {
+				pretty.Write(ch.Body)
+			}
+			fmt.Fprintf(w, "    %s\n", pretty.String())
+		}
+		if len(ch.KnownAfterApply) > 0 {
+			fmt.Fprintf(w, "    known after apply: %s\n", strings.Join(ch.KnownAfterApply, ", "))
+		}
+	}
+}
+
+func countActions(changes []model.Change) string {
+	n := map[string]int{}
+	for _, c := range changes {
+		n[c.Action]++
+	}
+	return fmt.Sprintf("%d to create, %d to update, %d secret to regenerate", n["create"], n["update"], n["refresh_secret"])
+}

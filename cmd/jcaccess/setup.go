@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"jcaccess/model"
+	"jcaccess/steps"
+	"jcaccess/steps/cloudflare"
+)
+
+// setupOptions are the flags plan, apply and check share.
+type setupOptions struct {
+	ConfigPath string
+	Team       string
+	TeamDomain string
+	AccountID  string
+	Metadata   string
+	IdPName    string
+	JSON       bool
+}
+
+func (o *setupOptions) addFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVarP(&o.ConfigPath, "config", "c", "", "YAML config file (see README: Config reference)")
+	fl.StringVar(&o.Team, "team", "", "Zero Trust team name or team domain (overrides the config's team)")
+	fl.StringVar(&o.TeamDomain, "team-domain", "", "team domain when it is not <team>.cloudflareaccess.com")
+	fl.StringVar(&o.AccountID, "account-id", "", "Cloudflare account ID (default $CLOUDFLARE_ACCOUNT_ID, else discovered)")
+	fl.StringVar(&o.Metadata, "metadata", "", "JumpCloud metadata XML: file path or https URL")
+	fl.StringVar(&o.IdPName, "idp-name", "", "login method name (default JumpCloud)")
+	fl.BoolVar(&o.JSON, "json", false, "print one JSON document on stdout; progress goes to stderr")
+}
+
+// inputs merges, in rising precedence: the defaults (or, with no config
+// file, the inputs saved in the team's session), the config file, the
+// environment and the flags; then validates what can be checked offline.
+func (o *setupOptions) inputs(f *Factory, store model.Store) (*model.Session, error) {
+	in := model.DefaultInputs()
+	if o.ConfigPath != "" {
+		var err error
+		if in, err = loadConfig(o.ConfigPath); err != nil {
+			return nil, err
+		}
+	}
+	if o.Team != "" {
+		in.Team = o.Team
+	}
+	if in.Team == "" {
+		return nil, usagef("team: no team given; pass --team or set team in the config (Zero Trust > Settings > Team name and domain)")
+	}
+	team, err := steps.NormalizeTeam(in.Team)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	in.Team = team
+	sess, err := store.Load(team)
+	switch {
+	case errors.Is(err, model.ErrNoSession):
+		sess = nil
+	case err != nil:
+		return nil, err
+	case o.ConfigPath == "":
+		in = sess.Inputs // resume with what was saved
+	case in.AccountID == "":
+		in.AccountID = sess.Inputs.AccountID
+	}
+	if v := f.Getenv("CLOUDFLARE_ACCOUNT_ID"); v != "" {
+		in.AccountID = v
+	}
+	for _, ov := range []struct {
+		flag string
+		dst  *string
+	}{{o.TeamDomain, &in.TeamDomain}, {o.AccountID, &in.AccountID}, {o.Metadata, &in.IdP.Metadata}, {o.IdPName, &in.IdP.Name}} {
+		if ov.flag != "" {
+			*ov.dst = ov.flag
+		}
+	}
+	if err := steps.CheckTeamDomain(in.TeamDomain); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	if err := steps.CheckAccountID(in.AccountID); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	if sess == nil {
+		return model.NewSession(in, f.Now()), nil
+	}
+	sess.Inputs = in
+	return sess, nil
+}
+
+func (f *Factory) store() (model.Store, error) {
+	dir := f.Getenv("JCACCESS_STATE_DIR")
+	if dir == "" {
+		var err error
+		if dir, err = model.DefaultStateDir(); err != nil {
+			return model.Store{}, err
+		}
+	}
+	return model.Store{Dir: dir}, nil
+}
+
+// token reads the API token from the environment, or asks for it on a
+// terminal without echo. It is never read from a file or a flag, where it
+// would land in shell history or on disk.
+func (f *Factory) token(ctx context.Context) (model.Secret, error) {
+	if v := strings.TrimSpace(f.Getenv("CLOUDFLARE_API_TOKEN")); v != "" {
+		return model.NewSecret(v), nil
+	}
+	if !f.IO.CanPrompt() {
+		return model.Secret{}, usagef("CLOUDFLARE_API_TOKEN is not set, and there is no terminal to ask for it; set it to a token with %s", cloudflare.PermAccessWrite)
+	}
+	fh, ok := f.IO.In.(*os.File)
+	if !ok {
+		return model.Secret{}, usagef("CLOUDFLARE_API_TOKEN is not set")
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Cloudflare API token (needs %s; input hidden): ", cloudflare.PermAccessWrite)
+	b, err := term.ReadPassword(int(fh.Fd()))
+	fmt.Fprintln(f.IO.ErrOut)
+	if err != nil {
+		return model.Secret{}, err
+	}
+	if ctx.Err() != nil {
+		return model.Secret{}, errCancelled
+	}
+	return model.NewSecret(strings.TrimSpace(string(b))), nil
+}
+
+// baseURL is CLOUDFLARE_BASE_URL (the SDK's own name) or production. Plain
+// http is accepted only on loopback, for a local sandbox.
+func (f *Factory) baseURL() (string, error) {
+	v := f.Getenv("CLOUDFLARE_BASE_URL")
+	if v == "" {
+		return cloudflare.DefaultBaseURL, nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return "", usagef("CLOUDFLARE_BASE_URL %q is not a URL; unset it to use %s", v, cloudflare.DefaultBaseURL)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		return "", usagef("CLOUDFLARE_BASE_URL %q: only https is allowed (plain http only on loopback, for a local sandbox)", v)
+	}
+	return v, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// env builds everything a run needs. readOnly makes the API client refuse
+// every write, which is what plan and check promise.
+func (f *Factory) env(ctx context.Context, o *setupOptions, readOnly bool) (*steps.Env, model.Store, error) {
+	store, err := f.store()
+	if err != nil {
+		return nil, store, err
+	}
+	sess, err := o.inputs(f, store)
+	if err != nil {
+		return nil, store, err
+	}
+	base, err := f.baseURL()
+	if err != nil {
+		return nil, store, err
+	}
+	tok, err := f.token(ctx)
+	if err != nil {
+		return nil, store, err
+	}
+	cf := cloudflare.New(cloudflare.Config{Token: tok, BaseURL: base, HTTPClient: f.HTTPClient, ReadOnly: readOnly, Retries: 2})
+	return &steps.Env{Session: sess, CF: cf, HTTP: f.HTTPClient, Now: f.Now}, store, nil
+}

@@ -1,0 +1,82 @@
+package model
+
+// Inputs are the admin's answers: everything the setup needs that is not a
+// secret. The config file decodes into it (YAML keys) and the session stores
+// it (JSON keys), so the two can never drift apart.
+type Inputs struct {
+	Team       string     `yaml:"team" json:"team"`
+	TeamDomain string     `yaml:"team_domain" json:"team_domain,omitempty"`
+	AccountID  string     `yaml:"account_id" json:"account_id,omitempty"`
+	IdP        IdPInputs  `yaml:"idp" json:"idp"`
+	SCIM       SCIMInputs `yaml:"scim" json:"scim"`
+}
+
+// IdPInputs configure the Cloudflare SAML login method.
+type IdPInputs struct {
+	Name               string            `yaml:"name" json:"name"`
+	Metadata           string            `yaml:"metadata" json:"metadata"` // file path or https URL
+	Attributes         []string          `yaml:"attributes" json:"attributes"`
+	EmailAttributeName string            `yaml:"email_attribute_name" json:"email_attribute_name"`
+	SignRequest        bool              `yaml:"sign_request" json:"sign_request"`
+	HeaderAttributes   []HeaderAttribute `yaml:"header_attributes" json:"header_attributes,omitempty"`
+}
+
+// HeaderAttribute passes a SAML attribute to origins as a request header.
+type HeaderAttribute struct {
+	AttributeName string `yaml:"attribute_name" json:"attribute_name"`
+	HeaderName    string `yaml:"header_name" json:"header_name"`
+}
+
+// SCIMInputs configure provisioning on the Cloudflare side.
+type SCIMInputs struct {
+	Enabled                bool   `yaml:"enabled" json:"enabled"`
+	UserDeprovision        bool   `yaml:"user_deprovision" json:"user_deprovision"`
+	SeatDeprovision        bool   `yaml:"seat_deprovision" json:"seat_deprovision"`
+	IdentityUpdateBehavior string `yaml:"identity_update_behavior" json:"identity_update_behavior"`
+}
+
+// Identity update behaviours Cloudflare accepts.
+const (
+	UpdateAutomatic = "automatic"
+	UpdateReauth    = "reauth"
+	UpdateNoAction  = "no_action"
+)
+
+// DefaultInputs are what an admin following the Cloudflare guide ends up
+// with: a login method named JumpCloud that passes groups to Access, and SCIM
+// on with user deprovisioning.
+func DefaultInputs() Inputs {
+	return Inputs{
+		IdP: IdPInputs{
+			Name:               "JumpCloud",
+			Attributes:         []string{"groups"},
+			EmailAttributeName: "email",
+		},
+		SCIM: SCIMInputs{
+			Enabled:                true,
+			UserDeprovision:        true,
+			IdentityUpdateBehavior: UpdateAutomatic,
+		},
+	}
+}
+
+// CloudflareAccessSuffix is the parent domain of every team domain.
+const CloudflareAccessSuffix = ".cloudflareaccess.com"
+
+// Domain is the team domain: team_domain when set (a custom or sandbox
+// domain), else <team>.cloudflareaccess.com.
+func (in Inputs) Domain() string {
+	if in.TeamDomain != "" {
+		return in.TeamDomain
+	}
+	if in.Team == "" {
+		return ""
+	}
+	return in.Team + CloudflareAccessSuffix
+}
+
+// IdPEntityID is the value the guide asks for in JumpCloud's IdP Entity ID.
+func (in Inputs) IdPEntityID() string { return "https://" + in.Domain() + "/" }
+
+// CallbackURL is the SP Entity ID and ACS URL to set in JumpCloud.
+func (in Inputs) CallbackURL() string { return "https://" + in.Domain() + "/cdn-cgi/access/callback" }

@@ -1,0 +1,87 @@
+package model
+
+import "time"
+
+// SchemaVersion is the session file format this build writes. A file with a
+// higher number was written by a newer jcaccess and is refused, not mangled.
+const SchemaVersion = 1
+
+// StepStatus is where a step stands.
+type StepStatus string
+
+const (
+	StatusTodo     StepStatus = "todo"
+	StatusVerified StepStatus = "verified"
+	StatusWarning  StepStatus = "warning"
+	StatusFailed   StepStatus = "failed"
+)
+
+// StepState records the last time a step's checks ran and how they ended.
+type StepState struct {
+	Status    StepStatus `json:"status"`
+	CheckedAt time.Time  `json:"checked_at"`
+	Findings  Findings   `json:"findings,omitempty"`
+}
+
+// MetadataSummary keeps what apply used from the JumpCloud metadata, so a
+// later run can tell whether the file changed.
+type MetadataSummary struct {
+	Digest       string    `json:"digest"`
+	EntityID     string    `json:"entity_id"`
+	SSOURL       string    `json:"sso_url"`
+	Fingerprints []string  `json:"cert_sha256_fingerprints"`
+	NotAfter     time.Time `json:"cert_not_after"`
+}
+
+// Session is what jcaccess knows about one team's setup. It holds no secret:
+// the API token and the SCIM secret live only in memory.
+type Session struct {
+	SchemaVersion int                  `json:"schema_version"`
+	Inputs        Inputs               `json:"inputs"`
+	Metadata      *MetadataSummary     `json:"metadata,omitempty"`
+	IdPID         string               `json:"idp_id,omitempty"`
+	SCIMEndpoint  string               `json:"scim_endpoint,omitempty"`
+	SecretIssued  time.Time            `json:"scim_secret_issued_at,omitzero"`
+	Steps         map[string]StepState `json:"steps"`
+	CreatedAt     time.Time            `json:"created_at"`
+	UpdatedAt     time.Time            `json:"updated_at"`
+}
+
+// NewSession starts a session for the given inputs.
+func NewSession(in Inputs, now time.Time) *Session {
+	return &Session{
+		SchemaVersion: SchemaVersion,
+		Inputs:        in,
+		Steps:         map[string]StepState{},
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}
+}
+
+// Step returns the state of a step, todo when never checked.
+func (s *Session) Step(id string) StepState {
+	if st, ok := s.Steps[id]; ok {
+		return st
+	}
+	return StepState{Status: StatusTodo}
+}
+
+// Record stores the outcome of a step's checks.
+func (s *Session) Record(id string, fs Findings, now time.Time) {
+	status := StatusVerified
+	for _, f := range fs {
+		switch f.Severity {
+		case SeverityError:
+			status = StatusFailed
+		case SeverityWarning:
+			if status == StatusVerified {
+				status = StatusWarning
+			}
+		}
+	}
+	if s.Steps == nil {
+		s.Steps = map[string]StepState{}
+	}
+	s.Steps[id] = StepState{Status: status, CheckedAt: now, Findings: fs}
+	s.UpdatedAt = now
+}

@@ -1,0 +1,100 @@
+package cloudflare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	cf "github.com/cloudflare/cloudflare-go/v6"
+)
+
+// APIError is a failed call, told the way an admin can act on it.
+type APIError struct {
+	Op     string // what jcaccess was doing, e.g. "list identity providers"
+	Status int    // HTTP status, 0 when no answer came
+	Codes  []int  // Cloudflare error codes
+	Detail string // Cloudflare's own messages, joined
+	Hint   string // what to do
+	err    error
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	b.WriteString(": ")
+	switch {
+	case e.Status != 0:
+		fmt.Fprintf(&b, "Cloudflare answered %d %s", e.Status, http.StatusText(e.Status))
+		if e.Detail != "" {
+			fmt.Fprintf(&b, " (%s)", e.Detail)
+		}
+	case e.err != nil:
+		b.WriteString(e.err.Error())
+	}
+	if e.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}
+
+func (e *APIError) Unwrap() error { return e.err }
+
+// StatusOf returns the HTTP status of a failed call, 0 if there was none.
+func StatusOf(err error) int {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status
+	}
+	var ce *cf.Error
+	if errors.As(err, &ce) {
+		return ce.StatusCode
+	}
+	return 0
+}
+
+// wrap turns an SDK error into an APIError. It never includes request
+// headers, so the token cannot leak through an error message.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	ae := &APIError{Op: op, err: err}
+	var ce *cf.Error
+	if errors.As(err, &ce) {
+		ae.Status = ce.StatusCode
+		var msgs []string
+		for _, e := range ce.Errors {
+			ae.Codes = append(ae.Codes, int(e.Code))
+			msgs = append(msgs, fmt.Sprintf("%d: %s", e.Code, e.Message))
+		}
+		ae.Detail = strings.Join(msgs, "; ")
+		ae.err = nil // its text repeats the URL and body; ours says it better
+	}
+	switch {
+	case errors.Is(err, ErrReadOnly):
+		ae.err = err
+	case errors.Is(err, context.DeadlineExceeded):
+		ae.Hint = "no answer in time; check your network (or proxy) and try again"
+	case errors.Is(err, context.Canceled):
+		ae.Hint = "cancelled"
+	case ae.Status == http.StatusUnauthorized:
+		ae.Hint = "the API token is not valid (wrong, expired or revoked); create one in the Cloudflare dashboard (My Profile > API Tokens) and set CLOUDFLARE_API_TOKEN"
+	case ae.Status == http.StatusForbidden:
+		ae.Hint = "the API token lacks a permission: give it " + PermAccessWrite + " on this account (dashboard: My Profile > API Tokens > Edit)"
+		if strings.Contains(op, "SCIM update logs") {
+			ae.Hint = "the API token lacks a permission: give it " + PermSCIMLogsRead + " to let jcaccess read the SCIM logs"
+		}
+	case ae.Status == http.StatusNotFound:
+		ae.Hint = "not found: check the account ID (CLOUDFLARE_ACCOUNT_ID or account_id) and that the identity provider was not deleted in the dashboard"
+	case ae.Status == http.StatusTooManyRequests:
+		ae.Hint = "Cloudflare's rate limit (1200 requests per 5 minutes) was hit; wait a few minutes and run again"
+	case ae.Status >= 500:
+		ae.Hint = "Cloudflare had a problem; run again in a minute (nothing half-done is left: a re-run picks up where this stopped)"
+	case ae.Status == 0:
+		ae.Hint = "could not reach the Cloudflare API; check the network, a proxy, or CLOUDFLARE_BASE_URL"
+	}
+	return ae
+}

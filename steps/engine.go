@@ -1,0 +1,250 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"jcaccess/model"
+	"jcaccess/steps/cloudflare"
+)
+
+// StepReport is what one step found and proposes.
+type StepReport struct {
+	ID       ID               `json:"id"`
+	Title    string           `json:"title"`
+	Status   model.StepStatus `json:"status"`
+	Findings model.Findings   `json:"findings"`
+	Changes  []model.Change   `json:"changes,omitempty"`
+	Values   []Value          `json:"values,omitempty"`
+	Skipped  string           `json:"skipped,omitempty"`
+}
+
+// Report is the outcome of a run over all steps.
+type Report struct {
+	Steps   []StepReport   `json:"steps"`
+	Applied []model.Change `json:"applied,omitempty"`
+}
+
+// Findings returns every step's findings, in step order.
+func (r *Report) Findings() model.Findings {
+	var out model.Findings
+	for _, s := range r.Steps {
+		out = append(out, s.Findings...)
+	}
+	return out
+}
+
+// Changes returns every planned change, in the order apply sends them.
+func (r *Report) Changes() []model.Change {
+	var out []model.Change
+	for _, s := range r.Steps {
+		out = append(out, s.Changes...)
+	}
+	return out
+}
+
+// Step returns the report of one step.
+func (r *Report) Step(id ID) *StepReport {
+	for i := range r.Steps {
+		if r.Steps[i].ID == id {
+			return &r.Steps[i]
+		}
+	}
+	return nil
+}
+
+// Save is called whenever the session changed in a way worth keeping; a
+// nil Save keeps the session in memory only.
+type Save func(*model.Session) error
+
+// Plan runs every step's validation, reads and live checks, and collects the
+// changes apply would make. It sends nothing that writes. A step with an
+// error finding stops the steps after it: they depend on it.
+func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
+	rep := &Report{}
+	blocked := ""
+	for _, s := range All() {
+		sr := StepReport{ID: s.ID(), Title: s.Title()}
+		if blocked != "" {
+			sr.Skipped = "waits for step " + blocked
+			sr.Status = model.StatusTodo
+			rep.Steps = append(rep.Steps, sr)
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		sr.Findings = RunStep(ctx, env, s)
+		if !sr.Findings.HasErrors() {
+			changes, err := s.Plan(ctx, env)
+			if err != nil {
+				sr.Findings = append(sr.Findings, finding(model.SeverityError, "plan_failed", "%v", err))
+			}
+			sr.Changes = changes
+		}
+		for i := range sr.Findings {
+			sr.Findings[i].Step = string(s.ID())
+		}
+		sr.Values = s.Values(env)
+		env.Session.Record(string(s.ID()), sr.Findings, env.now())
+		sr.Status = env.Session.Step(string(s.ID())).Status
+		if sr.Findings.HasErrors() {
+			blocked = string(s.ID())
+		}
+		rep.Steps = append(rep.Steps, sr)
+	}
+	if save != nil {
+		if err := save(env.Session); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// RunStep validates a step, then does its reads and its live checks (those
+// concurrently, each with a timeout). The wizard calls it step by step.
+func RunStep(ctx context.Context, env *Env, s Step) model.Findings {
+	fs := s.Validate(env)
+	if fs.HasErrors() {
+		return fs
+	}
+	pctx, cancel := context.WithTimeout(ctx, env.checkTimeout())
+	fs = append(fs, s.Prepare(pctx, env)...)
+	cancel()
+	if fs.HasErrors() {
+		return fs
+	}
+	return append(fs, RunChecks(ctx, env.checkTimeout(), s.Checks(env))...)
+}
+
+// RunChecks runs checks concurrently, each under its own timeout, and returns
+// their findings in the checks' order (not completion order), so output is
+// stable.
+func RunChecks(ctx context.Context, timeout time.Duration, checks []Check) model.Findings {
+	results := make([]model.Findings, len(checks))
+	var wg sync.WaitGroup
+	for i, c := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			fs := c.Run(cctx)
+			if cctx.Err() == context.DeadlineExceeded && !fs.HasErrors() {
+				fs = append(fs, finding(model.SeverityError, "check_timeout", "%s: no answer within %s", c.Name, timeout))
+			}
+			for j := range fs {
+				fs[j].Check = c.Name
+			}
+			results[i] = fs
+		}()
+	}
+	wg.Wait()
+	var out model.Findings
+	for _, fs := range results {
+		out = append(out, fs...)
+	}
+	return out
+}
+
+func (e *Env) checkTimeout() time.Duration {
+	if e.CheckTimeout > 0 {
+		return e.CheckTimeout
+	}
+	return 15 * time.Second
+}
+
+// Apply sends the planned changes in order, records each answer in the
+// session and saves it before the next one, so an interrupted apply is
+// finished by the next run rather than repeated. It then re-runs the checks
+// of the steps that verify the result.
+func Apply(ctx context.Context, env *Env, rep *Report, save Save) error {
+	if rep.Findings().HasErrors() {
+		return errors.New("apply refused: the plan has error findings; fix them first")
+	}
+	for _, ch := range rep.Changes() {
+		got, err := env.CF.Send(ctx, ch)
+		if err != nil && ch.Action == "create" {
+			got, err = adoptAfterFailedCreate(ctx, env, err)
+		}
+		if err != nil && ch.Action == "refresh_secret" && cloudflare.StatusOf(err) == http.StatusNotFound {
+			err = fmt.Errorf("%w\nThe refresh_scim_secret endpoint is not documented by Cloudflare and this account does not offer it: regenerate the secret in Zero Trust > Integrations > Identity providers > %s > Edit > Regenerate Secret, then Save", err, env.inputs().IdP.Name)
+		}
+		if err != nil {
+			return err
+		}
+		s, _ := ByID(ID(ch.Step))
+		s.Applied(env, ch, got)
+		rep.Applied = append(rep.Applied, ch)
+		if save != nil {
+			if err := save(env.Session); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// adoptAfterFailedCreate handles a create whose answer was lost: the IdP may
+// exist. If exactly one matching IdP is now there, it is the one we made.
+func adoptAfterFailedCreate(ctx context.Context, env *Env, createErr error) (cloudflare.IdP, error) {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), env.checkTimeout())
+	defer cancel()
+	all, err := env.CF.ListIdPs(lctx, env.inputs().AccountID)
+	if err != nil {
+		return cloudflare.IdP{}, fmt.Errorf("%w (and checking whether it happened anyway failed: %v; run apply again: it looks before it creates)", createErr, err)
+	}
+	p, _ := findIdP(all, env.inputs().IdP.Name, ssoURL(env))
+	if p == nil {
+		return cloudflare.IdP{}, createErr
+	}
+	return *p, nil
+}
+
+// Verify re-runs the checks of the steps that prove the result, after apply.
+func Verify(ctx context.Context, env *Env, rep *Report, save Save) error {
+	for _, id := range []ID{SCIM, JumpCloudSCIM, Test} {
+		s, _ := ByID(id)
+		sr := rep.Step(id)
+		fs := RunChecks(ctx, env.checkTimeout(), s.Checks(env))
+		for i := range fs {
+			fs[i].Step = string(id)
+		}
+		sr.Findings, sr.Changes, sr.Skipped = fs, nil, ""
+		sr.Values = s.Values(env)
+		env.Session.Record(string(id), fs, env.now())
+		sr.Status = env.Session.Step(string(id)).Status
+	}
+	if save != nil {
+		return save(env.Session)
+	}
+	return nil
+}
+
+// CheckAll is plan for a finished setup: a change that plan would still make
+// means the setup is not (or no longer) what was applied, which is an error.
+func CheckAll(ctx context.Context, env *Env, save Save) (*Report, error) {
+	rep, err := Plan(ctx, env, nil)
+	if err != nil {
+		return rep, err
+	}
+	for i := range rep.Steps {
+		sr := &rep.Steps[i]
+		for _, ch := range sr.Changes {
+			f := finding(model.SeverityError, "not_applied", "apply would %s; run jcaccess apply (or find out who changed it in the dashboard)", ch.Summary)
+			f.Step = string(sr.ID)
+			sr.Findings = append(sr.Findings, f)
+		}
+		sr.Changes = nil
+		env.Session.Record(string(sr.ID), sr.Findings, env.now())
+		sr.Status = env.Session.Step(string(sr.ID)).Status
+	}
+	if save != nil {
+		return rep, save(env.Session)
+	}
+	return rep, nil
+}

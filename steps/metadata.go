@@ -1,0 +1,84 @@
+package steps
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"jcaccess/model"
+	"jcaccess/steps/samlmeta"
+)
+
+type metadataStep struct{ base }
+
+func (metadataStep) ID() ID        { return Metadata }
+func (metadataStep) Title() string { return "JumpCloud metadata" }
+
+func (metadataStep) Validate(env *Env) model.Findings {
+	if env.inputs().IdP.Metadata == "" {
+		return errorf("metadata_missing", "no metadata: in JumpCloud open the Cloudflare Access app, SSO tab, Export Metadata, and set idp.metadata (or --metadata) to the file's path or URL")
+	}
+	return nil
+}
+
+// Prepare loads and inspects the metadata: every later step uses it.
+func (metadataStep) Prepare(ctx context.Context, env *Env) model.Findings {
+	src := env.inputs().IdP.Metadata
+	data, err := samlmeta.Load(ctx, env.HTTP, src)
+	if err != nil {
+		return errorf("metadata_unreadable", "%v", err)
+	}
+	rep := samlmeta.Inspect(data, samlmeta.Options{TeamDomain: env.inputs().Domain(), Now: env.now()})
+	env.setMeta(rep)
+	fs := append(model.Findings{}, rep.Findings...)
+	if rep.Usable() {
+		fs = append(fs, infof("metadata_ok", "entity ID %s, SSO URL %s, %d signing certificate(s)", rep.EntityID, rep.SSOURL(), len(rep.Certificates))...)
+	}
+	return fs
+}
+
+func (metadataStep) Checks(env *Env) []Check {
+	rep := env.MetadataReport()
+	if rep == nil || rep.SSOURL() == "" {
+		return nil
+	}
+	return []Check{{Name: "SSO URL reachable", Run: func(ctx context.Context) model.Findings {
+		return checkSSOURL(ctx, env.HTTP, rep.SSOURL())
+	}}}
+}
+
+// checkSSOURL makes sure the SSO URL answers over verified TLS. Any HTTP
+// answer will do: the SSO endpoint wants a SAML request, not a bare GET.
+func checkSSOURL(ctx context.Context, hc *http.Client, sso string) model.Findings {
+	u, err := url.Parse(sso)
+	if err != nil || u.Scheme != "https" {
+		return nil // the metadata findings already say so
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, sso, nil)
+	if err != nil {
+		return warnf("sso_url_unreachable", "SSO URL %s: %v", sso, err)
+	}
+	noRedirect := *hc
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		return warnf("sso_url_unreachable", "SSO URL %s did not answer from this machine (%v); browsers must reach it to sign in: check the URL in JumpCloud (SSO tab, IdP URL) or your network", sso, err)
+	}
+	res.Body.Close()
+	return infof("sso_url_ok", "SSO URL %s answers over TLS (HTTP %d)", sso, res.StatusCode)
+}
+
+// summary is what the session keeps of the metadata.
+func summary(rep *samlmeta.Report) *model.MetadataSummary {
+	s := &model.MetadataSummary{Digest: rep.Digest, EntityID: rep.EntityID, SSOURL: rep.SSOURL()}
+	var first time.Time
+	for _, c := range rep.Certificates {
+		s.Fingerprints = append(s.Fingerprints, c.SHA256Fingerprint)
+		if first.IsZero() || c.NotAfter.Before(first) {
+			first = c.NotAfter
+		}
+	}
+	s.NotAfter = first
+	return s
+}

@@ -1,0 +1,162 @@
+// Package steps is the setup as code: one file per step, and the engine that
+// runs their live checks and applies their changes. The wizard and the
+// headless commands (plan, apply, check) drive the same steps.
+package steps
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"jcaccess/model"
+	"jcaccess/steps/cloudflare"
+	"jcaccess/steps/samlmeta"
+)
+
+// ID names a step. IDs are stable: they appear in session files, flags and JSON.
+type ID string
+
+const (
+	Team          ID = "team"
+	Credentials   ID = "credentials"
+	JumpCloudApp  ID = "jumpcloud-app"
+	Metadata      ID = "metadata"
+	CloudflareIdP ID = "cloudflare-idp"
+	SCIM          ID = "scim"
+	JumpCloudSCIM ID = "jumpcloud-scim"
+	Test          ID = "test"
+)
+
+// Step is one part of the setup.
+type Step interface {
+	ID() ID
+	Title() string
+	// Validate checks the inputs without any I/O.
+	Validate(env *Env) model.Findings
+	// Prepare does the reads the checks depend on (loading the metadata,
+	// finding the account), in order, before the checks run.
+	Prepare(ctx context.Context, env *Env) model.Findings
+	// Checks are read-only live checks; the engine runs them concurrently.
+	Checks(env *Env) []Check
+	// Plan proposes the changes this step would make. Read-only.
+	Plan(ctx context.Context, env *Env) ([]model.Change, error)
+	// Applied records what the API answered to one of this step's changes.
+	Applied(env *Env, ch model.Change, got cloudflare.IdP)
+	// Values are what the admin copies into JumpCloud or opens.
+	Values(env *Env) []Value
+}
+
+// Check is one live, read-only check.
+type Check struct {
+	Name string
+	Run  func(ctx context.Context) model.Findings
+}
+
+// Value is something to show the admin: a field to paste into JumpCloud, a
+// URL to open. Secret values are masked unless the caller reveals them.
+type Value struct {
+	Label  string       `json:"label"`
+	Value  string       `json:"value,omitempty"`
+	Secret model.Secret `json:"secret,omitzero"`
+	Note   string       `json:"note,omitempty"`
+}
+
+// All returns every step in setup order.
+func All() []Step {
+	return []Step{teamStep{}, credentialsStep{}, jumpCloudAppStep{}, metadataStep{}, idpStep{}, scimStep{}, jumpCloudSCIMStep{}, testStep{}}
+}
+
+// ByID finds a step.
+func ByID(id ID) (Step, bool) {
+	for _, s := range All() {
+		if s.ID() == id {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// Env is everything a step may read or learn during one run. Secrets live
+// here, in memory, and nowhere else.
+type Env struct {
+	Session *model.Session
+	CF      *cloudflare.Client
+	// HTTP reaches the team domain, the metadata URL, the SSO URL and the
+	// SCIM endpoint. It carries the trust roots; TLS is always verified.
+	HTTP *http.Client
+	Now  func() time.Time
+	// CheckTimeout bounds each live check.
+	CheckTimeout time.Duration
+	// SCIMSecret is known only right after Cloudflare issued it.
+	SCIMSecret model.Secret
+	// RegenerateSCIMSecret asks the scim step to plan a secret refresh.
+	RegenerateSCIMSecret bool
+
+	mu       sync.Mutex
+	meta     *samlmeta.Report
+	existing *cloudflare.IdP
+	org      *cloudflare.Organization
+}
+
+func (e *Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Env) inputs() model.Inputs { return e.Session.Inputs }
+
+// MetadataReport is the parsed metadata, once the metadata step has run.
+func (e *Env) MetadataReport() *samlmeta.Report {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.meta
+}
+
+func (e *Env) setMeta(r *samlmeta.Report) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.meta = r
+}
+
+// ExistingIdP is the Cloudflare login method this setup manages, if found.
+func (e *Env) ExistingIdP() *cloudflare.IdP {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.existing
+}
+
+func (e *Env) setExisting(p *cloudflare.IdP) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.existing = p
+}
+
+// base gives steps the methods they have nothing to do in.
+type base struct{}
+
+func (base) Validate(*Env) model.Findings                       { return nil }
+func (base) Prepare(context.Context, *Env) model.Findings       { return nil }
+func (base) Checks(*Env) []Check                                { return nil }
+func (base) Plan(context.Context, *Env) ([]model.Change, error) { return nil, nil }
+func (base) Applied(*Env, model.Change, cloudflare.IdP)         {}
+func (base) Values(*Env) []Value                                { return nil }
+
+func finding(sev model.Severity, code, format string, args ...any) model.Finding {
+	return model.Finding{Severity: sev, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func errorf(code, format string, args ...any) model.Findings {
+	return model.Findings{finding(model.SeverityError, code, format, args...)}
+}
+
+func warnf(code, format string, args ...any) model.Findings {
+	return model.Findings{finding(model.SeverityWarning, code, format, args...)}
+}
+
+func infof(code, format string, args ...any) model.Findings {
+	return model.Findings{finding(model.SeverityInfo, code, format, args...)}
+}

@@ -1,0 +1,70 @@
+package steps
+
+import (
+	"context"
+	"strings"
+
+	"jcaccess/model"
+)
+
+type testStep struct{ base }
+
+func (testStep) ID() ID        { return Test }
+func (testStep) Title() string { return "Test the connection" }
+
+func (testStep) Checks(env *Env) []Check {
+	checks := []Check{
+		{Name: "login method matches", Run: func(ctx context.Context) model.Findings {
+			cur := env.ExistingIdP()
+			if cur == nil {
+				return infof("test_after_apply", "the login method is read back after apply creates it")
+			}
+			got, err := env.CF.GetIdP(ctx, env.inputs().AccountID, cur.ID)
+			if err != nil {
+				return errorf("idp_read_failed", "%v", err)
+			}
+			want, err := desired(env)
+			if err != nil {
+				return errorf("idp_unverifiable", "%v", err)
+			}
+			diff := diffIdP(got, want)
+			if len(diff) > 0 {
+				var fields []string
+				for _, d := range diff {
+					fields = append(fields, d.Field+" is "+d.From+", want "+d.To)
+				}
+				return errorf("idp_drift", "login method %q differs from the setup: %s; someone changed it in the dashboard, or run apply to set it back", got.Name, strings.Join(fields, "; "))
+			}
+			return infof("idp_matches", "login method %q (%s) matches the setup", got.Name, got.ID)
+		}},
+		{Name: "team domain answers", Run: func(ctx context.Context) model.Findings {
+			return checkTeamDomain(ctx, env.HTTP, env.inputs().Domain())
+		}},
+	}
+	if rep := env.MetadataReport(); rep != nil {
+		checks = append(checks, Check{Name: "certificate still valid", Run: func(context.Context) model.Findings {
+			var fs model.Findings
+			for _, f := range rep.Findings {
+				if strings.HasPrefix(f.Code, "cert_") {
+					fs = append(fs, f)
+				}
+			}
+			if len(fs) == 0 {
+				fs = infof("cert_ok", "the signing certificate is valid until %s", summary(rep).NotAfter.Format("2006-01-02"))
+			}
+			return fs
+		}})
+	}
+	return checks
+}
+
+func (testStep) Values(env *Env) []Value {
+	cur := env.ExistingIdP()
+	if cur == nil {
+		return nil
+	}
+	return []Value{
+		{Label: "Test in the dashboard", Value: "Zero Trust > Integrations > Identity providers > " + cur.Name + " > Test", Note: "a window opens; sign in as a JumpCloud user; it should end on \"Your connection works!\" with the SAML attributes, groups among them"},
+		{Label: "Test URL", Value: "https://" + env.inputs().Domain() + "/cdn-cgi/access/test-idp/" + cur.ID, Note: "not documented by Cloudflare (seen in third-party tools); if it does not open, use the dashboard's Test button"},
+	}
+}
