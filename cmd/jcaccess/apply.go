@@ -96,6 +96,11 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 	if err := steps.Verify(ctx, env, rep, store.Save); err != nil {
 		return err
 	}
+	if !o.JSON {
+		fmt.Fprintln(human, "\nAfter apply:")
+		writeReport(human, env, &steps.Report{Steps: rep.Steps[len(rep.Steps)-3:]})
+	}
+	// The secret comes last, where the admin's eye lands.
 	out := newRunJSON(env, rep)
 	if !env.SCIMSecret.IsZero() {
 		if err := deliverSecret(f, o, &out, env.SCIMSecret.Reveal()); err != nil {
@@ -106,9 +111,6 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 		if err := writeJSON(f.IO.Out, out); err != nil {
 			return err
 		}
-	} else {
-		fmt.Fprintln(human, "\nAfter apply:")
-		writeReport(human, env, &steps.Report{Steps: rep.Steps[len(rep.Steps)-3:]})
 	}
 	if rep.Findings().HasErrors() {
 		return errFailed

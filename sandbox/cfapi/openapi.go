@@ -1,0 +1,131 @@
+package cfapi
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// openAPIExcerpt is the OpenAPI 3.0.3 excerpt of the Cloudflare API this fake
+// validates requests against (see /work/shared/reference/cloudflare-api.md §10).
+//
+//go:embed openapi-excerpt.json
+var openAPIExcerpt []byte
+
+// apiBasePath is where the Cloudflare v4 API lives on the fake's single host.
+const apiBasePath = "/client/v4"
+
+// validator checks API requests against the embedded excerpt. It is built once
+// per Server and is read-only afterwards, so it needs no locking.
+type validator struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+func newValidator() (*validator, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(openAPIExcerpt)
+	if err != nil {
+		return nil, fmt.Errorf("load openapi excerpt: %w", err)
+	}
+	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
+		return nil, fmt.Errorf("openapi excerpt is invalid: %w", err)
+	}
+	// The excerpt's server is https://api.cloudflare.com/client/v4. The fake
+	// answers on any host, so match on the base path only.
+	doc.Servers = openapi3.Servers{{URL: apiBasePath}}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("openapi router: %w", err)
+	}
+	return &validator{doc: doc, router: router}, nil
+}
+
+// validate checks r (whose body has already been read into body) against the
+// excerpt. It reports matched=false when no operation of the excerpt matches,
+// in which case the request is served without validation.
+func (v *validator) validate(r *http.Request, body []byte) (matched bool, err error) {
+	// Work on a copy so the validator's body reads and default-setting never
+	// touch the request the handlers see.
+	req := r.Clone(r.Context())
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	req.URL = &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
+	req.Host = ""
+
+	route, pathParams, err := v.router.FindRoute(req)
+	if err != nil {
+		// routers.ErrPathNotFound or routers.ErrMethodNotAllowed: not an
+		// operation of the excerpt.
+		return false, nil
+	}
+	if err := v.validateIdPVariant(route, body); err != nil {
+		return true, err
+	}
+	input := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: pathParams,
+		Route:      route,
+		Options: &openapi3filter.Options{
+			// Authentication is the fake's own job (see auth.go); the
+			// excerpt's security schemes are not what is being tested.
+			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults:     true,
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
+		},
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		return true, fmt.Errorf("%s", oneLine(err.Error()))
+	}
+	return true, nil
+}
+
+// validateIdPVariant checks an identity provider create or update body
+// against the excerpt's schema for its "type" (access_saml for "saml", ...).
+//
+// The request schema is an anyOf over every IdP type whose variants do not
+// pin "type", so almost any object with name, type and config passes it (for
+// example a SAML config with a numeric issuer_url). Checking the variant
+// named by "type" makes such mistakes visible, with a precise message.
+func (v *validator) validateIdPVariant(route *routers.Route, body []byte) error {
+	if route.Method != http.MethodPost && route.Method != http.MethodPut {
+		return nil
+	}
+	if !strings.HasSuffix(route.Path, "/identity_providers") && !strings.HasSuffix(route.Path, "/identity_providers/{identity_provider_id}") {
+		return nil
+	}
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		return nil // ValidateRequest reports undecodable bodies
+	}
+	obj, _ := value.(map[string]any)
+	typ, _ := obj["type"].(string)
+	if typ == "" {
+		return nil
+	}
+	ref := v.doc.Components.Schemas["access_"+typ]
+	if ref == nil || ref.Value == nil {
+		return nil // "cloudflare" and unknown types: the anyOf/enum check decides
+	}
+	if err := ref.Value.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.DisableSchemaErrorDetails()); err != nil {
+		return fmt.Errorf("request body has an error: doesn't match the %q identity provider schema: %s", typ, oneLine(err.Error()))
+	}
+	return nil
+}
+
+// oneLine flattens a multi-line validation message.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
