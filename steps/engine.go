@@ -158,15 +158,24 @@ func (e *Env) checkTimeout() time.Duration {
 	return 15 * time.Second
 }
 
-// Apply sends the planned changes in order, records each answer in the
-// session and saves it before the next one, so an interrupted apply is
-// finished by the next run rather than repeated. It then re-runs the checks
-// of the steps that verify the result.
+// Apply sends the planned changes of a whole-run plan; it refuses a plan
+// with error findings.
 func Apply(ctx context.Context, env *Env, rep *Report, save Save) error {
 	if rep.Findings().HasErrors() {
 		return errors.New("apply refused: the plan has error findings; fix them first")
 	}
-	for _, ch := range rep.Changes() {
+	applied, err := ApplyChanges(ctx, env, rep.Changes(), save)
+	rep.Applied = append(rep.Applied, applied...)
+	return err
+}
+
+// ApplyChanges sends changes in order, records each answer through its step
+// and saves the session before the next one, so an interrupted apply is
+// finished by the next run rather than repeated. It returns the changes that
+// were made. The wizard calls it with one step's changes.
+func ApplyChanges(ctx context.Context, env *Env, changes []model.Change, save Save) ([]model.Change, error) {
+	var applied []model.Change
+	for _, ch := range changes {
 		got, err := env.CF.Send(ctx, ch)
 		if err != nil && ch.Action == "create" {
 			got, err = adoptAfterFailedCreate(ctx, env, err)
@@ -175,18 +184,19 @@ func Apply(ctx context.Context, env *Env, rep *Report, save Save) error {
 			err = fmt.Errorf("%w\nThe refresh_scim_secret endpoint is not documented by Cloudflare and this account does not offer it: regenerate the secret in Zero Trust > Integrations > Identity providers > %s > Edit > Regenerate Secret, then Save", err, env.inputs().IdP.Name)
 		}
 		if err != nil {
-			return err
+			return applied, err
 		}
-		s, _ := ByID(ID(ch.Step))
-		s.Applied(env, ch, got)
-		rep.Applied = append(rep.Applied, ch)
+		if s, ok := ByID(ID(ch.Step)); ok {
+			s.Applied(env, ch, got)
+		}
+		applied = append(applied, ch)
 		if save != nil {
 			if err := save(env.Session); err != nil {
-				return err
+				return applied, err
 			}
 		}
 	}
-	return nil
+	return applied, nil
 }
 
 // adoptAfterFailedCreate handles a create whose answer was lost: the IdP may

@@ -93,6 +93,9 @@ type Env struct {
 	SCIMSecret model.Secret
 	// RegenerateSCIMSecret asks the scim step to plan a secret refresh.
 	RegenerateSCIMSecret bool
+	// Sandbox is set only against the embedded sandbox, where jcaccess can
+	// press JumpCloud's buttons and sign in as a test user itself.
+	Sandbox SandboxControl
 
 	mu       sync.Mutex
 	meta     *samlmeta.Report
@@ -133,6 +136,26 @@ func (e *Env) setExisting(p *cloudflare.IdP) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.existing = p
+}
+
+// SandboxControl is what the sandbox lets jcaccess do on the JumpCloud side,
+// which against the real services only the admin (and a browser) can do.
+type SandboxControl interface {
+	// ActivateSCIM is JumpCloud's Identity Management "Activate": JumpCloud
+	// connects to the SCIM endpoint with the token and pushes its users and
+	// groups.
+	ActivateSCIM(ctx context.Context, baseURL string, token model.Secret) error
+	// Login signs a test user in through the team domain's test URL of the
+	// IdP: a real SP-initiated SAML round trip. It returns what the service
+	// provider recorded.
+	Login(ctx context.Context, idpID string) (LoginResult, error)
+}
+
+// LoginResult is what the Access callback received from a login.
+type LoginResult struct {
+	Email  string   `json:"email"`
+	Groups []string `json:"groups"`
+	Error  string   `json:"error,omitempty"` // the error page's text when the login failed
 }
 
 // base gives steps the methods they have nothing to do in.

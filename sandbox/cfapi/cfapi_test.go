@@ -449,10 +449,15 @@ func TestOpenAPIViolation(t *testing.T) {
 	err = e.client(writeTok).Post(e.ctx, "accounts/"+acct+"/access/identity_providers",
 		map[string]any{"name": "x", "type": "saml", "config": map[string]any{}, "scim_config": map[string]any{"enabled": true, "secret": "mine"}}, nil)
 	apiError(t, err, 400, 10001)
+	// An unknown type.
+	err = e.client(writeTok).Post(e.ctx, "accounts/"+acct+"/access/identity_providers", map[string]any{"name": "x", "type": "jumpcloud", "config": map[string]any{}}, nil)
+	if cfErr := apiError(t, err, 400, 10001); !strings.Contains(cfErr.Errors[0].Message, "/type") {
+		t.Fatalf("message = %q", cfErr.Errors[0].Message)
+	}
 	// The SCIM log list requires idp_id.
 	_, err = e.client(writeTok).ZeroTrust.Access.Logs.SCIM.Updates.List(e.ctx, zero_trust.AccessLogSCIMUpdateListParams{AccountID: cloudflare.F(acct)})
 	apiError(t, err, 400, 10001)
-	if n := len(e.s.Violations()); n != 4 {
+	if n := len(e.s.Violations()); n != 5 {
 		t.Fatalf("violations = %d: %q", n, e.s.Violations())
 	}
 }
@@ -689,6 +694,12 @@ func TestFaultDrop(t *testing.T) {
 	}
 	if _, err := e.client(writeTok).User.Tokens.Verify(e.ctx); err != nil {
 		t.Fatalf("the fault should be used up: %v", err)
+	}
+	// On a reused keep-alive connection too (where Go's transport would
+	// silently retry a GET whose connection closed before any byte).
+	e.s.Fault(cfapi.Fault{Method: http.MethodGet, Drop: true})
+	if _, err := e.client(writeTok).User.Tokens.Verify(e.ctx); err == nil {
+		t.Fatal("a drop on a reused connection went unnoticed")
 	}
 }
 

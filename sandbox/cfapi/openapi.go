@@ -115,12 +115,23 @@ func (v *validator) validateIdPVariant(route *routers.Route, body []byte) error 
 	if typ == "" {
 		return nil
 	}
+	opts := []openapi3.SchemaValidationOption{openapi3.VisitAsRequest(), openapi3.DisableSchemaErrorDetails()}
 	ref := v.doc.Components.Schemas["access_"+typ]
 	if ref == nil || ref.Value == nil {
-		return nil // "cloudflare" and unknown types: the anyOf/enum check decides
+		// No variant of its own ("cloudflare") or an unknown type: check the
+		// type enum so an unknown type gets a clearer message than the anyOf's.
+		base := v.doc.Components.Schemas["access_identity-provider"]
+		if base == nil || base.Value == nil || base.Value.Properties["type"] == nil {
+			return nil
+		}
+		if err := base.Value.Properties["type"].Value.VisitJSON(typ, opts...); err != nil {
+			return fmt.Errorf("request body has an error: Error at \"/type\": %s", oneLine(err.Error()))
+		}
+		return nil
 	}
-	if err := ref.Value.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.DisableSchemaErrorDetails()); err != nil {
-		return fmt.Errorf("request body has an error: doesn't match the %q identity provider schema: %s", typ, oneLine(err.Error()))
+	if err := ref.Value.VisitJSON(value, opts...); err != nil {
+		msg := strings.TrimPrefix(oneLine(err.Error()), "doesn't match schema due to: ")
+		return fmt.Errorf("request body has an error: doesn't match the %q identity provider schema: %s", typ, msg)
 	}
 	return nil
 }

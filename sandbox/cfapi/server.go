@@ -64,7 +64,7 @@ type Fault struct {
 	Status     int           // answer with this status (e.g. 429, 500, 503)
 	RetryAfter int           // seconds; sets Retry-After on the answer
 	Latency    time.Duration // wait this long first; with Status 0 and no Drop, then answer normally
-	Drop       bool          // close the connection without answering
+	Drop       bool          // close the connection without a complete answer (the client sees a transport error)
 	AfterApply bool          // perform the request's effect first, then fail (Status or Drop)
 }
 
@@ -286,9 +286,14 @@ func (s *Server) takeFault(r *http.Request) *pendingFault {
 	return nil
 }
 
+// dropConnection closes the connection mid-answer. It sends a partial status
+// line first: Go's http.Transport silently retries an idempotent request
+// whose reused connection closes before any byte arrives, which would make
+// a dropped GET invisible to the client.
 func dropConnection(w http.ResponseWriter) {
 	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
+			_, _ = conn.Write([]byte("HTTP/1.1 "))
 			_ = conn.Close()
 			return
 		}
