@@ -63,17 +63,19 @@ func (rp reply) write(w http.ResponseWriter) {
 	})
 }
 
-// Failures shared by several routes.
-var (
-	// errAuth is Cloudflare's generic authentication/authorization failure.
-	errAuthMessage = apiMessage{Code: 10000, Message: "Authentication error"}
-	// Access API errors look like "access.api.error.<kind>" (third-party
-	// evidence: 404 12135 "access.api.error.not_found" for a missing IdP,
-	// 400 12130 "access.api.error.invalid_request: ..." for rejected bodies).
+// errAuthMessage is Cloudflare's generic authentication/authorization failure.
+var errAuthMessage = apiMessage{Code: 10000, Message: "Authentication error"}
+
+// Access API errors look like "access.api.error.<kind>". Third-party
+// evidence only: 404 12135 "access.api.error.not_found" for a missing IdP,
+// 400 12130 "access.api.error.invalid_request: ..." for rejected bodies.
+const (
 	codeAccessInvalid  = 12130
 	codeAccessNotFound = 12135
 )
 
+// unauthorized answers a missing, unknown, disabled or expired token on any
+// route but verify (GUESS: 401 rather than Cloudflare's occasional 400/403).
 func unauthorized() reply {
 	return reply{status: http.StatusUnauthorized, errs: []apiMessage{errAuthMessage}}
 }
@@ -176,6 +178,8 @@ func (s *Server) apiRoute(n need, h apiHandler) http.Handler {
 		}
 		c.tok = tok
 
+		// GUESS: a request the schema rejects answers 400 with code 10001 and
+		// the validation message.
 		if matched, err := s.validator.validate(r, body); matched && err != nil {
 			s.mu.Lock()
 			s.violations = append(s.violations, r.Method+" "+r.URL.Path+": "+err.Error())

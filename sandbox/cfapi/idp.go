@@ -96,6 +96,10 @@ func (s *Server) findIdP(id string) *idpRecord {
 
 // renderIdP builds the API view of rec. host is the host scim_base_url is
 // built on; reveal includes the SCIM secret. s.mu must be held.
+//
+// GUESS: a redacted secret is omitted (TF: "null on reads"); scim_base_url
+// is https://<host>/scim/<idp id> (third-party evidence only) and present
+// while SCIM is enabled.
 func (s *Server) renderIdP(rec *idpRecord, host string, reveal bool) map[string]any {
 	out := deepCopy(rec.doc).(map[string]any)
 	out["id"] = rec.id
@@ -173,6 +177,9 @@ func readIdPBody(body []byte) (map[string]any, *reply) {
 
 // ensureSecret generates the SCIM secret when SCIM is on and there is none
 // yet, and reports whether it did (the answer then reveals it, once).
+// GUESS: disabling and re-enabling SCIM keeps the old secret (the API says it
+// is generated "when the SCIM integration is enabled for the first time");
+// refresh_scim_secret rotates it.
 func (rec *idpRecord) ensureSecret() bool {
 	if rec.scimEnabled() && rec.secret == "" {
 		rec.secret = randomHex(32)
