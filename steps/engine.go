@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +67,7 @@ type Save func(*model.Session) error
 // error finding stops the steps after it: they depend on it.
 func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 	rep := &Report{}
+	env.pending = 0
 	blocked := ""
 	for _, s := range All() {
 		sr := StepReport{ID: s.ID(), Title: s.Title()}
@@ -85,6 +87,7 @@ func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 				sr.Findings = append(sr.Findings, finding(model.SeverityError, "plan_failed", "%v", err))
 			}
 			sr.Changes = changes
+			env.pending += len(changes)
 		}
 		for i := range sr.Findings {
 			sr.Findings[i].Step = string(s.ID())
@@ -217,6 +220,7 @@ func adoptAfterFailedCreate(ctx context.Context, env *Env, createErr error) (clo
 
 // Verify re-runs the checks of the steps that prove the result, after apply.
 func Verify(ctx context.Context, env *Env, rep *Report, save Save) error {
+	env.pending = 0
 	for _, id := range []ID{SCIM, JumpCloudSCIM, Test} {
 		s, _ := ByID(id)
 		sr := rep.Step(id)
@@ -245,7 +249,15 @@ func CheckAll(ctx context.Context, env *Env, save Save) (*Report, error) {
 	for i := range rep.Steps {
 		sr := &rep.Steps[i]
 		for _, ch := range sr.Changes {
-			f := finding(model.SeverityError, "not_applied", "apply would %s; run jcaccess apply (or find out who changed it in the dashboard)", ch.Summary)
+			what := ch.Summary
+			if len(ch.Diff) > 0 {
+				var fields []string
+				for _, d := range ch.Diff {
+					fields = append(fields, fmt.Sprintf("%s is %s, want %s", d.Field, d.From, d.To))
+				}
+				what += " (" + strings.Join(fields, "; ") + ")"
+			}
+			f := finding(model.SeverityError, "not_applied", "apply would %s; run jcaccess apply (or find out who changed it in the dashboard)", what)
 			f.Step = string(sr.ID)
 			sr.Findings = append(sr.Findings, f)
 		}

@@ -97,6 +97,10 @@ type Env struct {
 	// press JumpCloud's buttons and sign in as a test user itself.
 	Sandbox SandboxControl
 
+	// pending counts the changes planned so far in this run: the read-back
+	// checks expect differences that apply is about to remove.
+	pending int
+
 	mu       sync.Mutex
 	meta     *samlmeta.Report
 	existing *cloudflare.IdP

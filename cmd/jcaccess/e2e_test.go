@@ -235,7 +235,7 @@ func TestCheckAfterApplyThenDrift(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("check should fail after a dashboard change:\n%s", r)
 	}
-	for _, code := range []string{`"not_applied"`, `"idp_drift"`} {
+	for _, code := range []string{`"not_applied"`, "scim_config.enabled is false, want true"} {
 		if !strings.Contains(r.stdout, code) {
 			t.Errorf("check JSON lacks %s:\n%s", code, r.stdout)
 		}
