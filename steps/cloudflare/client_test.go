@@ -1,0 +1,125 @@
+package cloudflare
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"jcaccess/model"
+	"jcaccess/sandbox/cfapi"
+)
+
+const (
+	acct  = "0123456789abcdef0123456789abcdef"
+	token = "tok-client-test-0123456789"
+)
+
+func newFake(t *testing.T) (*cfapi.Server, func(readOnly bool, retries int) *Client) {
+	api, as := newFakeAs(t)
+	return api, func(readOnly bool, retries int) *Client { return as(token, readOnly, retries) }
+}
+
+// newFakeAs starts the fake and returns a constructor of clients with any token.
+func newFakeAs(t *testing.T) (*cfapi.Server, func(tok string, readOnly bool, retries int) *Client) {
+	t.Helper()
+	api := cfapi.New(cfapi.Options{AccountID: acct})
+	api.AddToken(token, cfapi.TokenAccount, cfapi.PermAccessWrite)
+	api.AddToken("read-only", cfapi.TokenAccount, cfapi.PermAccessRead)
+	ts := cfapi.StartTLS(api)
+	t.Cleanup(ts.Close)
+	return api, func(tok string, readOnly bool, retries int) *Client {
+		return New(Config{Token: model.NewSecret(tok), BaseURL: ts.URL + "/client/v4", HTTPClient: ts.Client(), ReadOnly: readOnly, Retries: retries, Timeout: 5 * time.Second})
+	}
+}
+
+func createBody() model.Change {
+	return model.Change{
+		Step: "cloudflare-idp", Action: "create", Summary: "create SAML login method", Method: http.MethodPost, Path: IdPPath(acct),
+		Body: []byte(`{"name":"JumpCloud","type":"saml","config":{"issuer_url":"https://acme.cloudflareaccess.com/","sso_target_url":"https://sso.jumpcloud.com/saml2/x","idp_public_certs":["AAAA"]},"scim_config":{"enabled":true,"user_deprovision":true,"seat_deprovision":false,"identity_update_behavior":"automatic"}}`),
+	}
+}
+
+func TestReadOnlyClientRefusesWritesWithoutSending(t *testing.T) {
+	api, client := newFake(t)
+	_, err := client(true, 0).Send(context.Background(), createBody())
+	if !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("got %v", err)
+	}
+	if len(api.Requests()) != 0 {
+		t.Fatalf("a read-only client sent %d requests", len(api.Requests()))
+	}
+}
+
+func TestSendCapturesTheSecretOnlyInSecret(t *testing.T) {
+	api, client := newFake(t)
+	got, err := client(false, 0).Send(context.Background(), createBody())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := api.IdPs()[0].SCIMSecret
+	if got.SCIMConfig.Secret.Reveal() != secret || got.ID == "" || got.SCIMConfig.SCIMBaseURL == "" {
+		t.Fatalf("decoded %+v", got)
+	}
+	if strings.Contains(string(got.Raw), secret) {
+		t.Fatal("the raw copy of the IdP keeps the secret")
+	}
+}
+
+func TestReadsRetryOnRateLimitHonouringRetryAfter(t *testing.T) {
+	api, client := newFake(t)
+	api.Fault(cfapi.Fault{Method: http.MethodGet, PathSuffix: "/identity_providers", Status: http.StatusTooManyRequests, RetryAfter: 1})
+	idps, err := client(false, 2).ListIdPs(context.Background(), acct)
+	if err != nil || len(idps) != 0 {
+		t.Fatalf("list after one 429: %v %v", idps, err)
+	}
+	if n := len(api.Requests()); n != 2 {
+		t.Fatalf("%d requests, want the 429 and one retry", n)
+	}
+}
+
+func TestCreateIsNeverRetried(t *testing.T) {
+	api, client := newFake(t)
+	api.Fault(cfapi.Fault{Method: http.MethodPost, Status: http.StatusServiceUnavailable, Times: 3})
+	_, err := client(false, 3).Send(context.Background(), createBody())
+	if StatusOf(err) != http.StatusServiceUnavailable {
+		t.Fatalf("got %v", err)
+	}
+	if n := len(api.MutatingRequests()); n != 1 {
+		t.Fatalf("the create was sent %d times", n)
+	}
+	if !strings.Contains(err.Error(), "run again in a minute") {
+		t.Fatalf("5xx error lacks a next step: %v", err)
+	}
+}
+
+func TestErrorsNameTheFixAndNeverTheToken(t *testing.T) {
+	_, as := newFakeAs(t)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		tok  string
+		call func(c *Client) error
+		want string
+	}{
+		{"read-only token creates", "read-only", func(c *Client) error { _, err := c.Send(ctx, createBody()); return err }, PermAccessWrite},
+		{"unknown token", "wrong-token-value", func(c *Client) error { _, err := c.ListIdPs(ctx, acct); return err }, "not valid"},
+		{"unknown IdP", token, func(c *Client) error {
+			_, err := c.GetIdP(ctx, acct, "00000000-0000-0000-0000-000000000000")
+			return err
+		}, "not found"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call(as(tc.tok, false, 0))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v lacks %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), tc.tok) {
+				t.Fatal("the token leaked into the error")
+			}
+		})
+	}
+}
