@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // SchemaVersion is the session file format this build writes. A file with a
 // higher number was written by a newer jcaccess and is refused, not mangled.
@@ -36,15 +39,18 @@ type MetadataSummary struct {
 // Session is what jcaccess knows about one team's setup. It holds no secret:
 // the API token and the SCIM secret live only in memory.
 type Session struct {
-	SchemaVersion int                  `json:"schema_version"`
-	Inputs        Inputs               `json:"inputs"`
-	Metadata      *MetadataSummary     `json:"metadata,omitempty"`
-	IdPID         string               `json:"idp_id,omitempty"`
-	SCIMEndpoint  string               `json:"scim_endpoint,omitempty"`
-	SecretIssued  time.Time            `json:"scim_secret_issued_at,omitzero"`
-	Steps         map[string]StepState `json:"steps"`
-	CreatedAt     time.Time            `json:"created_at"`
-	UpdatedAt     time.Time            `json:"updated_at"`
+	SchemaVersion int              `json:"schema_version"`
+	Inputs        Inputs           `json:"inputs"`
+	Metadata      *MetadataSummary `json:"metadata,omitempty"`
+	IdPID         string           `json:"idp_id,omitempty"`
+	SCIMEndpoint  string           `json:"scim_endpoint,omitempty"`
+	SecretIssued  time.Time        `json:"scim_secret_issued_at,omitzero"`
+	// AppliedIdP is the login method's managed fields as Cloudflare answered
+	// the last apply, so a later run can tell what changed outside jcaccess.
+	AppliedIdP json.RawMessage      `json:"applied_idp,omitempty"`
+	Steps      map[string]StepState `json:"steps"`
+	CreatedAt  time.Time            `json:"created_at"`
+	UpdatedAt  time.Time            `json:"updated_at"`
 }
 
 // NewSession starts a session for the given inputs.

@@ -49,7 +49,7 @@ func (idpStep) Prepare(ctx context.Context, env *Env) model.Findings {
 		p, err := env.CF.GetIdP(ctx, acct, id)
 		if err == nil {
 			env.setExisting(&p)
-			return infof("idp_found", "login method %q (%s) found, as saved in the session", p.Name, p.ID)
+			return append(changedOutside(env, p), infof("idp_found", "login method %q (%s) found, as saved in the session", p.Name, p.ID)...)
 		}
 		if cloudflare.StatusOf(err) != http.StatusNotFound {
 			return errorf("idp_read_failed", "%v", err)
@@ -70,6 +70,24 @@ func (idpStep) Prepare(ctx context.Context, env *Env) model.Findings {
 	}
 	env.setExisting(p)
 	return append(fs, infof("idp_found", "login method %q (%s) already exists: apply will update it, never add a second one", p.Name, p.ID)...)
+}
+
+// changedOutside notices edits made in the dashboard since the last apply,
+// so that the plan's update is read as undoing them, not as routine.
+func changedOutside(env *Env, cur cloudflare.IdP) model.Findings {
+	var last cloudflare.IdPRequest
+	if len(env.Session.AppliedIdP) == 0 || json.Unmarshal(env.Session.AppliedIdP, &last) != nil {
+		return nil
+	}
+	diff := diffIdP(cur, last)
+	if len(diff) == 0 {
+		return nil
+	}
+	var fields []string
+	for _, d := range diff {
+		fields = append(fields, fmt.Sprintf("%s was %s, now %s", d.Field, d.To, d.From))
+	}
+	return warnf("changed_outside", "login method %q was changed outside jcaccess since the last apply (%s); apply would set it back to this setup: review the plan, or update the config to keep the change", cur.Name, strings.Join(fields, "; "))
 }
 
 // findIdP picks the SAML IdP with this name (case-insensitive) or this SSO
@@ -207,6 +225,9 @@ func recordIdP(env *Env, got cloudflare.IdP) {
 	}
 	if rep := env.MetadataReport(); rep != nil {
 		env.Session.Metadata = summary(rep)
+	}
+	if b, err := json.Marshal(got.Request()); err == nil {
+		env.Session.AppliedIdP = b
 	}
 }
 
