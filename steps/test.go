@@ -41,6 +41,15 @@ func (testStep) Checks(env *Env) []Check {
 			return checkTeamDomain(ctx, env.HTTP, env.inputs().Domain())
 		}},
 	}
+	if env.Sandbox != nil {
+		checks = append(checks, Check{Name: "a user can sign in", Run: func(ctx context.Context) model.Findings {
+			cur := env.ExistingIdP()
+			if cur == nil || env.pending > 0 {
+				return infof("test_after_apply", "the test login runs after apply")
+			}
+			return testLogin(ctx, env, cur.ID)
+		}})
+	}
 	if rep := env.MetadataReport(); rep != nil {
 		checks = append(checks, Check{Name: "certificate still valid", Run: func(context.Context) model.Findings {
 			var fs model.Findings
@@ -56,6 +65,23 @@ func (testStep) Checks(env *Env) []Check {
 		}})
 	}
 	return checks
+}
+
+// testLogin signs a test user in through the IdP's test URL (only the
+// sandbox can do this without a person at a browser) and reads what Access
+// received.
+func testLogin(ctx context.Context, env *Env, idpID string) model.Findings {
+	res, err := env.Sandbox.Login(ctx, idpID)
+	if err != nil {
+		return errorf("login_failed", "the test login did not complete: %v", err)
+	}
+	if res.Error != "" {
+		return errorf("login_failed", "%s could not sign in: %s", res.Email, res.Error)
+	}
+	if len(res.Groups) == 0 {
+		return warnf("login_no_groups", "%s signed in, but Access received no groups: in JumpCloud's SSO tab, tick Include group attribute and name it exactly %s", res.Email, GroupsAttribute)
+	}
+	return infof("login_ok", "%s signed in through JumpCloud; Access received groups %s", res.Email, strings.Join(res.Groups, ", "))
 }
 
 func (testStep) Values(env *Env) []Value {

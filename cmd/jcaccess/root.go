@@ -19,6 +19,8 @@ type Factory struct {
 	// SCIM endpoint. Its transport decides which roots are trusted.
 	HTTPClient *http.Client
 	Now        func() time.Time
+	// closers run when the command ends (e.g. stopping an in-process sandbox).
+	closers []func() error
 }
 
 // Run executes the command line and maps the outcome to an exit code: the
@@ -36,6 +38,11 @@ func (f *Factory) Run(ctx context.Context, args []string) int {
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 	err := cmd.ExecuteContext(ctx)
+	for i := len(f.closers) - 1; i >= 0; i-- {
+		if cerr := f.closers[i](); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
 	var ue usageError
 	switch {
 	case err == nil:
@@ -85,7 +92,7 @@ Exit codes: 0 done, 1 a check or API call failed, 2 bad usage, 130 interrupted.`
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
-	root.AddCommand(newMetadataCmd(f), newPlanCmd(f), newApplyCmd(f), newCheckCmd(f), newSessionsCmd(f))
+	root.AddCommand(newMetadataCmd(f), newPlanCmd(f), newApplyCmd(f), newCheckCmd(f), newSessionsCmd(f), newSandboxCmd(f))
 	return root
 }
 

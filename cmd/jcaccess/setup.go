@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"jcaccess/model"
+	"jcaccess/sandbox"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
 )
@@ -26,6 +27,8 @@ type setupOptions struct {
 	Metadata   string
 	IdPName    string
 	JSON       bool
+	Sandbox    bool
+	Fresh      bool
 }
 
 func (o *setupOptions) addFlags(cmd *cobra.Command) {
@@ -37,6 +40,8 @@ func (o *setupOptions) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&o.Metadata, "metadata", "", "JumpCloud metadata XML: file path or https URL")
 	fl.StringVar(&o.IdPName, "idp-name", "", "login method name (default JumpCloud)")
 	fl.BoolVar(&o.JSON, "json", false, "print one JSON document on stdout; progress goes to stderr")
+	fl.BoolVar(&o.Sandbox, "sandbox", false, "run against the embedded offline sandbox (no account, no network)")
+	fl.BoolVar(&o.Fresh, "fresh", false, "with --sandbox: start a new sandbox world")
 }
 
 // inputs merges, in rising precedence: the defaults (or, with no config
@@ -161,6 +166,13 @@ func isLoopback(host string) bool {
 // env builds everything a run needs. readOnly makes the API client refuse
 // every write, which is what plan and check promise.
 func (f *Factory) env(ctx context.Context, o *setupOptions, readOnly bool) (*steps.Env, model.Store, error) {
+	var sb *sandbox.Sandbox
+	if o.Sandbox {
+		var err error
+		if sb, err = f.startSandbox(o); err != nil {
+			return nil, model.Store{}, err
+		}
+	}
 	store, err := f.store()
 	if err != nil {
 		return nil, store, err
@@ -178,5 +190,9 @@ func (f *Factory) env(ctx context.Context, o *setupOptions, readOnly bool) (*ste
 		return nil, store, err
 	}
 	cf := cloudflare.New(cloudflare.Config{Token: tok, BaseURL: base, HTTPClient: f.HTTPClient, ReadOnly: readOnly, Retries: 2})
-	return &steps.Env{Session: sess, CF: cf, HTTP: f.HTTPClient, Now: f.Now}, store, nil
+	env := &steps.Env{Session: sess, CF: cf, HTTP: f.HTTPClient, Now: f.Now}
+	if sb != nil {
+		env.Sandbox = sb
+	}
+	return env, store, nil
 }

@@ -158,6 +158,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc(apiBasePath+"/", func(w http.ResponseWriter, r *http.Request) { noRoute().write(w) })
 
 	mux.HandleFunc("GET /cdn-cgi/access/certs", s.serveCerts)
+	s.samlRoutes(mux)
 	s.scimRoutes(mux)
 	return mux
 }

@@ -1,8 +1,10 @@
 // Package cfapi is an in-process fake of the parts of the Cloudflare API that
 // jcaccess uses: token verification, account discovery, the Zero Trust
 // organization, Access identity providers (with SCIM), the SCIM resource and
-// SCIM update-log reads, plus the team-domain endpoints (/cdn-cgi/access/certs
-// and a SCIM v2 server at /scim/<idp id>/...).
+// SCIM update-log reads, plus the team-domain endpoints (/cdn-cgi/access/certs,
+// a SCIM v2 server at /scim/<idp id>/..., and Access as a SAML service
+// provider: the IdP "Test" page and the /cdn-cgi/access/callback ACS, see
+// saml.go). Snapshot and Restore persist the state (snapshot.go).
 //
 // Everything is served by one http.Handler on one host: the API under
 // /client/v4 and the team-domain routes at the root. Requests that match an
@@ -90,6 +92,9 @@ type Server struct {
 	violations []string
 	faults     []*pendingFault
 	logSeq     int
+
+	logins        []Login                 // responses posted to the Access callback (saml.go)
+	authnRequests map[string]authnRequest // AuthnRequest ID -> the test it started (saml.go)
 }
 
 type pendingFault struct {
@@ -115,6 +120,8 @@ func New(opts Options) *Server {
 		validator:   v,
 		authDomain:  opts.AuthDomain,
 		tokens:      map[string]*token{},
+
+		authnRequests: map[string]authnRequest{},
 	}
 	if s.accountID == "" {
 		s.accountID = randomHex(16)

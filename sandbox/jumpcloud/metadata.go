@@ -1,6 +1,10 @@
 // Package jumpcloud is the JumpCloud side of the sandbox: signing
 // certificates and metadata exports shaped byte for byte like the real ones
-// (see steps/samlmeta/testdata/SOURCES.md for what real exports look like).
+// (see steps/samlmeta/testdata/SOURCES.md for what real exports look like),
+// the "Cloudflare Access" SSO application as a real SAML identity provider
+// (IdP, idp.go and saml.go), its Identity Management SCIM client
+// (ActivateSCIM, scim.go), persistence (Snapshot, RestoreIdP) and a headless
+// browser for automated logins (BrowserLogin).
 package jumpcloud
 
 import (

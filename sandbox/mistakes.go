@@ -1,0 +1,82 @@
+package sandbox
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"jcaccess/sandbox/jumpcloud"
+)
+
+// Mistake is one of the errors admins make in JumpCloud, which the sandbox
+// can reproduce so the wizard's checks can be seen to catch them.
+type Mistake string
+
+const (
+	// WrongEntityID: the callback URL typed into the IdP Entity ID field.
+	WrongEntityID Mistake = "wrong-entity-id"
+	// GroupsMisnamed: "Include group attribute" named other than groups.
+	GroupsMisnamed Mistake = "groups-misnamed"
+	// UserNotAssigned: the test user's group is not bound to the app.
+	UserNotAssigned Mistake = "user-not-assigned"
+	// ExpiredCertificate: the app's signing certificate has expired.
+	ExpiredCertificate Mistake = "expired-certificate"
+	// ClockSkew: JumpCloud's clock is ten minutes ahead.
+	ClockSkew Mistake = "clock-skew"
+)
+
+// Mistakes lists every knob, for help texts and flags.
+func Mistakes() []Mistake {
+	return []Mistake{WrongEntityID, GroupsMisnamed, UserNotAssigned, ExpiredCertificate, ClockSkew}
+}
+
+// Make reproduces a mistake in JumpCloud, re-exports the metadata (as the
+// admin would after changing the app) and saves the world.
+func (sb *Sandbox) Make(m Mistake) error {
+	jc := sb.JumpCloud
+	app := jc.App()
+	now := sb.opts.Now()
+	switch m {
+	case WrongEntityID:
+		app.IdPEntityID = app.ACSURL
+		jc.SetApp(app)
+	case GroupsMisnamed:
+		app.GroupsAttributeName = "memberOf"
+		jc.SetApp(app)
+	case UserNotAssigned:
+		var keep []string
+		for _, g := range app.BoundGroups {
+			if !slices.Contains(userGroups(jc, LoginUser), g) {
+				keep = append(keep, g)
+			}
+		}
+		app.BoundGroups = keep
+		jc.SetApp(app)
+	case ExpiredCertificate:
+		if err := jc.RegenerateCertificate(now.Add(-jumpcloud.CertValidity - 24*time.Hour)); err != nil {
+			return err
+		}
+	case ClockSkew:
+		jc.SetClockSkew(10 * time.Minute)
+	default:
+		var names []string
+		for _, k := range Mistakes() {
+			names = append(names, string(k))
+		}
+		return fmt.Errorf("sandbox: no mistake %q; one of %s", m, strings.Join(names, ", "))
+	}
+	if err := sb.ExportMetadata(); err != nil {
+		return err
+	}
+	return sb.Save()
+}
+
+func userGroups(jc *jumpcloud.IdP, email string) []string {
+	for _, u := range jc.Users() {
+		if u.Email == email {
+			return u.Groups
+		}
+	}
+	return nil
+}

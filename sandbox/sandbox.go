@@ -1,0 +1,311 @@
+// Package sandbox is the offline world jcaccess runs against when there is
+// no Cloudflare or JumpCloud account: a fake Cloudflare (API, team domain,
+// Access callback, SCIM server) and a fake JumpCloud (SAML IdP, metadata
+// export, SCIM client), on loopback TLS listeners signed by the sandbox's own
+// CA. Its world is kept in a folder between runs, so a setup resumed tomorrow
+// finds what it created today.
+package sandbox
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"jcaccess/model"
+	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/jumpcloud"
+	"jcaccess/steps"
+)
+
+// Team is the sandbox's Zero Trust team name.
+const Team = "sandbox"
+
+// Options configures Start.
+type Options struct {
+	// Dir keeps the world between runs (tests give a temporary folder).
+	Dir string
+	// Fresh discards a saved world and starts a new one.
+	Fresh bool
+	// Now is the clock of both fake services; nil means time.Now.
+	Now func() time.Time
+	// KeyBits of JumpCloud's signing key; 0 means 4096, as JumpCloud uses.
+	KeyBits int
+}
+
+// Sandbox is a running world.
+type Sandbox struct {
+	Cloudflare *cfapi.Server
+	JumpCloud  *jumpcloud.IdP
+
+	Team          string
+	TeamDomain    string // host:port of the fake team domain (and API)
+	AccountID     string
+	Token         string // Access Write and SCIM Logs Read
+	ReadOnlyToken string // Access Read only, for trying the permission errors
+	APIBaseURL    string
+	CAFile        string // the CA certificate, for SSL_CERT_FILE
+	MetadataPath  string // JumpCloud's metadata export
+	// HTTPClient trusts the sandbox CA (and the system roots).
+	HTTPClient *http.Client
+
+	opts    Options
+	ca      *authority
+	servers []*http.Server
+	mu      sync.Mutex // serializes Save
+}
+
+// Start brings the world up (restoring it from Dir when there is one).
+func Start(opts Options) (*Sandbox, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	w, err := loadWorld(opts)
+	if err != nil {
+		return nil, err
+	}
+	sb := &Sandbox{opts: opts, Team: Team}
+	if sb.ca, err = w.authority(opts.Now()); err != nil {
+		return nil, err
+	}
+	cfLn, err := listen(w.CloudflareAddr)
+	if err != nil {
+		return nil, err
+	}
+	jcLn, err := listen(w.JumpCloudAddr)
+	if err != nil {
+		cfLn.Close()
+		return nil, err
+	}
+	sb.TeamDomain = cfLn.Addr().String()
+	sb.APIBaseURL = "https://" + sb.TeamDomain + "/client/v4/"
+	jcBase := "https://" + jcLn.Addr().String()
+	if err := sb.build(w, jcBase); err != nil {
+		cfLn.Close()
+		jcLn.Close()
+		return nil, err
+	}
+	sb.HTTPClient = sb.client()
+	for _, srv := range []struct {
+		ln net.Listener
+		h  http.Handler
+	}{{cfLn, sb.Cloudflare.Handler()}, {jcLn, sb.JumpCloud.Handler()}} {
+		tlsConf, err := sb.ca.serverConfig(opts.Now())
+		if err != nil {
+			sb.Close()
+			return nil, err
+		}
+		hs := &http.Server{Handler: srv.h, TLSConfig: tlsConf, ErrorLog: log.New(io.Discard, "", 0), ReadHeaderTimeout: 10 * time.Second}
+		sb.servers = append(sb.servers, hs)
+		go hs.Serve(tls.NewListener(srv.ln, tlsConf))
+	}
+	if err := sb.writeFiles(); err != nil {
+		sb.Close()
+		return nil, err
+	}
+	return sb, sb.Save()
+}
+
+// build makes (or restores) both services for the current addresses.
+func (sb *Sandbox) build(w *world, jcBase string) error {
+	now := sb.opts.Now
+	var err error
+	if w.Cloudflare != nil {
+		if sb.Cloudflare, err = cfapi.Restore(cfapi.Options{Now: now}, w.Cloudflare); err != nil {
+			return fmt.Errorf("sandbox: restoring Cloudflare from %s: %w; start a new world with --fresh", sb.opts.Dir, err)
+		}
+	} else {
+		sb.Cloudflare = cfapi.New(cfapi.Options{AccountName: "Sandbox Inc", Now: now})
+		w.Token = "sandbox-" + randomHex(20)
+		w.ReadOnlyToken = "sandbox-readonly-" + randomHex(12)
+		sb.Cloudflare.AddToken(w.Token, cfapi.TokenAccount, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
+		sb.Cloudflare.AddToken(w.ReadOnlyToken, cfapi.TokenUser, cfapi.PermAccessRead)
+	}
+	oldDomain := sb.Cloudflare.AuthDomain()
+	sb.Cloudflare.SetAuthDomain(sb.TeamDomain)
+	sb.AccountID, sb.Token, sb.ReadOnlyToken = sb.Cloudflare.AccountID(), w.Token, w.ReadOnlyToken
+
+	jo := jumpcloud.IdPOptions{BaseURL: jcBase, Org: "Sandbox Inc", Now: now, KeyBits: sb.opts.KeyBits, Users: defaultUsers(), App: sb.defaultApp()}
+	if w.JumpCloud != nil {
+		if sb.JumpCloud, err = jumpcloud.RestoreIdP(jo, w.JumpCloud); err != nil {
+			return fmt.Errorf("sandbox: restoring JumpCloud from %s: %w; start a new world with --fresh", sb.opts.Dir, err)
+		}
+		if oldDomain != "" && oldDomain != sb.TeamDomain {
+			// The port moved: the admin's app settings follow the team domain.
+			sb.JumpCloud.SetApp(retarget(sb.JumpCloud.App(), oldDomain, sb.TeamDomain))
+		}
+	} else if sb.JumpCloud, err = jumpcloud.NewIdP(jo); err != nil {
+		return err
+	}
+	return nil
+}
+
+// defaultUsers are the organization's people: alice and bob may sign in
+// (their groups are bound to the app), carol may not.
+func defaultUsers() []jumpcloud.User {
+	return []jumpcloud.User{
+		{Email: "alice@example.com", FirstName: "Alice", LastName: "Admin", Groups: []string{"engineering"}},
+		{Email: "bob@example.com", FirstName: "Bob", LastName: "Builder", Groups: []string{"engineering", "finance"}},
+		{Email: "carol@example.com", FirstName: "Carol", LastName: "Contractor", Groups: []string{"contractors"}},
+	}
+}
+
+// defaultApp is the Cloudflare Access app as an admin following the
+// jumpcloud-app step would have set it.
+func (sb *Sandbox) defaultApp() jumpcloud.App {
+	in := model.Inputs{Team: Team, TeamDomain: sb.TeamDomain}
+	return jumpcloud.App{
+		Label:               jumpcloud.DefaultLabel,
+		IdPEntityID:         in.IdPEntityID(),
+		SPEntityID:          in.CallbackURL(),
+		ACSURL:              in.CallbackURL(),
+		IncludeGroups:       true,
+		GroupsAttributeName: steps.GroupsAttribute,
+		BoundGroups:         []string{"engineering", "finance"},
+	}
+}
+
+func retarget(a jumpcloud.App, from, to string) jumpcloud.App {
+	swap := func(s string) string {
+		if s == "" {
+			return s
+		}
+		return replaceHost(s, from, to)
+	}
+	a.IdPEntityID, a.SPEntityID, a.ACSURL = swap(a.IdPEntityID), swap(a.SPEntityID), swap(a.ACSURL)
+	return a
+}
+
+func listen(addr string) (net.Listener, error) {
+	if addr != "" {
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			return ln, nil
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: cannot listen on loopback: %w", err)
+	}
+	return ln, nil
+}
+
+func (sb *Sandbox) client() *http.Client {
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	roots.AddCert(sb.ca.cert)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	tr.Proxy = nil // loopback only, whatever the environment's proxy says
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// Env is what another shell needs to use this sandbox (jcaccess sandbox
+// prints it): the SDK's own variables, the CA for SSL_CERT_FILE, and where
+// the JumpCloud metadata export is.
+func (sb *Sandbox) Env() []string {
+	return []string{
+		"CLOUDFLARE_BASE_URL=" + sb.APIBaseURL,
+		"CLOUDFLARE_API_TOKEN=" + sb.Token,
+		"CLOUDFLARE_ACCOUNT_ID=" + sb.AccountID,
+		"SSL_CERT_FILE=" + sb.CAFile,
+		"JCACCESS_SANDBOX_TEAM=" + sb.Team,
+		"JCACCESS_SANDBOX_TEAM_DOMAIN=" + sb.TeamDomain,
+		"JCACCESS_SANDBOX_METADATA=" + sb.MetadataPath,
+	}
+}
+
+// Inputs are the setup answers that fit this sandbox.
+func (sb *Sandbox) Inputs() model.Inputs {
+	in := model.DefaultInputs()
+	in.Team, in.TeamDomain, in.AccountID, in.IdP.Metadata = sb.Team, sb.TeamDomain, sb.AccountID, sb.MetadataPath
+	return in
+}
+
+// ActivateSCIM presses Activate in JumpCloud's Identity Management tab.
+func (sb *Sandbox) ActivateSCIM(ctx context.Context, baseURL string, token model.Secret) error {
+	err := sb.JumpCloud.ActivateSCIM(ctx, sb.HTTPClient, baseURL, token.Reveal())
+	if serr := sb.Save(); err == nil {
+		err = serr
+	}
+	return err
+}
+
+// LoginUser is who the automated test login signs in as.
+const LoginUser = "alice@example.com"
+
+// Login signs LoginUser in through the IdP's test URL, a real SP-initiated
+// SAML round trip, and returns what the Access callback recorded.
+func (sb *Sandbox) Login(ctx context.Context, idpID string) (steps.LoginResult, error) {
+	before := len(sb.Cloudflare.Logins())
+	status, text, err := jumpcloud.BrowserLogin(ctx, sb.HTTPClient, sb.Cloudflare.TestURL(idpID), LoginUser)
+	if err != nil {
+		return steps.LoginResult{}, err
+	}
+	logins := sb.Cloudflare.Logins()
+	if len(logins) == before {
+		// JumpCloud refused before any assertion reached Cloudflare.
+		return steps.LoginResult{Email: LoginUser, Error: fmt.Sprintf("JumpCloud answered %d: %s", status, text)}, nil
+	}
+	l := logins[len(logins)-1]
+	if l.Email == "" {
+		l.Email = LoginUser // the response was refused before its subject was read
+	}
+	_ = sb.Save()
+	return steps.LoginResult{Email: l.Email, Groups: l.Groups, Error: l.Error}, nil
+}
+
+// Close stops the servers and saves the world.
+func (sb *Sandbox) Close() error {
+	if sb.HTTPClient != nil {
+		sb.HTTPClient.CloseIdleConnections()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var errs []error
+	for _, s := range sb.servers {
+		// A connection accepted but never used counts as busy for a while;
+		// after a grace period, close whatever is left.
+		if s.Shutdown(ctx) != nil {
+			if err := s.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	sb.servers = nil
+	errs = append(errs, sb.Save())
+	return errors.Join(errs...)
+}
+
+// writeFiles writes the CA certificate and the metadata export.
+func (sb *Sandbox) writeFiles() error {
+	dir := sb.opts.Dir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	sb.CAFile = filepath.Join(dir, "ca.pem")
+	sb.MetadataPath = filepath.Join(dir, "JumpCloud-saml2-metadata.xml")
+	if err := os.WriteFile(sb.CAFile, sb.ca.certPEM, 0o600); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	return sb.ExportMetadata()
+}
+
+// ExportMetadata is JumpCloud's "Export Metadata": it writes the current
+// export (it changes with the knobs) to MetadataPath.
+func (sb *Sandbox) ExportMetadata() error {
+	if err := os.WriteFile(sb.MetadataPath, sb.JumpCloud.MetadataXML(), 0o600); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	return nil
+}
