@@ -98,7 +98,7 @@ func Start(opts Options) (*Sandbox, error) {
 	for _, srv := range []struct {
 		ln net.Listener
 		h  http.Handler
-	}{{cfLn, sb.Cloudflare.Handler()}, {jcLn, sb.JumpCloud.Handler()}} {
+	}{{cfLn, sb.Cloudflare.Handler()}, {jcLn, sb.withAdmin(sb.JumpCloud.Handler())}} {
 		tlsConf, err := sb.ca.serverConfig(opts.Now())
 		if err != nil {
 			sb.Close()

@@ -2,11 +2,16 @@ package sandbox
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"jcaccess/model"
+	"jcaccess/sandbox/cfapi"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
 )
@@ -26,7 +31,7 @@ func env(sb *Sandbox, readOnly bool) *steps.Env {
 	return &steps.Env{
 		Session: model.NewSession(sb.Inputs(), time.Now()),
 		CF: cloudflare.New(cloudflare.Config{
-			Token: model.NewSecret(sb.Token), BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, ReadOnly: readOnly,
+			Token: model.NewSecret(sb.Token), BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, ReadOnly: readOnly, Retries: 2,
 		}),
 		HTTP: sb.HTTPClient, Sandbox: sb,
 	}
@@ -97,5 +102,92 @@ func TestWorldSurvivesARestart(t *testing.T) {
 	fresh := start(t, t.TempDir(), true)
 	if len(fresh.Cloudflare.IdPs()) != 0 {
 		t.Fatal("a fresh world has IdPs")
+	}
+}
+
+func TestSCIMActivationShowsThroughTheAPIAndLogs(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	e := env(sb, false)
+	rep, _ := steps.Plan(ctx, e, nil)
+	if err := steps.Apply(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.ActivateSCIM(ctx, e.Session.SCIMEndpoint, e.SCIMSecret); err != nil {
+		t.Fatal(err)
+	}
+	if err := steps.Verify(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range rep.Step(steps.JumpCloudSCIM).Findings {
+		got[f.Code] = f.Message
+	}
+	if !strings.Contains(got["scim_connected"], "2 users and 2 groups") || got["scim_last_request"] == "" {
+		t.Fatalf("jumpcloud-scim findings %v", got)
+	}
+	for _, f := range rep.Step(steps.Test).Findings {
+		if f.Code == "login_ok" && strings.Contains(f.Message, "engineering") {
+			return
+		}
+	}
+	t.Fatalf("no successful login in %v", rep.Step(steps.Test).Findings)
+}
+
+// Faults during apply still end with exactly one IdP.
+func TestFaultsDuringApplyLeaveOneIdP(t *testing.T) {
+	cases := []struct {
+		name  string
+		fault cfapi.Fault
+	}{
+		{"429 on the list", cfapi.Fault{Method: http.MethodGet, PathSuffix: "/identity_providers", Status: http.StatusTooManyRequests, RetryAfter: 1}},
+		{"5xx after the create happened", cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Status: http.StatusInternalServerError, AfterApply: true}},
+		{"dropped connection after the create", cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Drop: true, AfterApply: true}},
+		{"5xx before the create", cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Status: http.StatusServiceUnavailable}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			sb := start(t, t.TempDir(), false)
+			sb.Cloudflare.Fault(c.fault)
+			e := env(sb, false)
+			e.Session.Inputs.AccountID = sb.AccountID
+			// A failed apply is run again, as the admin would.
+			for attempt := 1; ; attempt++ {
+				rep, err := steps.Plan(ctx, e, nil)
+				if err != nil || rep.Findings().HasErrors() {
+					t.Fatalf("plan: %v %v", err, rep.Findings())
+				}
+				if err := steps.Apply(ctx, e, rep, nil); err == nil {
+					break
+				} else if attempt == 2 {
+					t.Fatalf("apply failed twice: %v", err)
+				}
+			}
+			if n := len(sb.Cloudflare.IdPs()); n != 1 {
+				t.Fatalf("%d IdPs, want exactly 1", n)
+			}
+		})
+	}
+}
+
+// The standalone sandbox's console presses Activate like JumpCloud's.
+func TestAdminPageActivates(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	e := env(sb, false)
+	rep, _ := steps.Plan(ctx, e, nil)
+	if err := steps.Apply(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"base_url": {e.Session.SCIMEndpoint}, "token": {e.SCIMSecret.Reveal()}}
+	res, err := sb.HTTPClient.PostForm(sb.JumpCloud.BaseURL()+"/admin/activate", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), "successfully verified") || len(sb.Cloudflare.IdPs()[0].Users) != 2 {
+		t.Fatalf("activate page: %s", body)
 	}
 }

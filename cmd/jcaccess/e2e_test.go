@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"jcaccess/sandbox/cfapi"
 )
@@ -22,7 +25,7 @@ func TestPlanSendsNoMutatingRequestAndShowsTheCreate(t *testing.T) {
 	}
 	for _, want := range []string{
 		`+ create SAML login method "JumpCloud" with SCIM enabled`,
-		"POST /accounts/" + testAccount + "/access/identity_providers",
+		"POST /accounts/" + w.account + "/access/identity_providers",
 		`"issuer_url": "https://` + w.domain + `/"`,
 		"known after apply: id, config.redirect_url, scim_config.scim_base_url, scim_config.secret",
 		"IdP Entity ID: https://" + w.domain + "/",
@@ -84,7 +87,7 @@ func TestApplyTwiceCreatesOneIdPAndDeliversTheSecretOnce(t *testing.T) {
 		t.Fatalf("%d IdPs after apply, want 1", len(idps))
 	}
 	idp := idps[0]
-	if idp.Config["issuer_url"] != "https://"+w.domain+"/" || idp.Config["sso_target_url"] != "https://"+w.domain+"/saml2/cloudflareaccess" || !idp.SCIMEnabled {
+	if idp.Config["issuer_url"] != "https://"+w.domain+"/" || idp.Config["sso_target_url"] != w.sb.JumpCloud.SSOURL() || !idp.SCIMEnabled {
 		t.Fatalf("IdP as stored: %+v", idp)
 	}
 	if strings.Count(r.stdout, idp.SCIMSecret) != 1 {
@@ -113,7 +116,7 @@ func TestApplyTwiceCreatesOneIdPAndDeliversTheSecretOnce(t *testing.T) {
 	if strings.Contains(again.stdout, idp.SCIMSecret) {
 		t.Fatal("the second apply printed the secret again")
 	}
-	assertNoSecretsOnDisk(t, w.stateDir, testToken, idp.SCIMSecret)
+	assertNoSecretsOnDisk(t, w.stateDir, w.sb.Token, idp.SCIMSecret)
 }
 
 // assertNoSecretsOnDisk scans every file under dir for the given secrets.
@@ -197,14 +200,14 @@ func TestApplyWithoutYesOffTerminalRefuses(t *testing.T) {
 
 func TestReadOnlyTokenNamesTheMissingPermission(t *testing.T) {
 	w := newWorld(t)
-	r := w.run(map[string]string{"CLOUDFLARE_API_TOKEN": readOnlyToken}, "apply", "--config", w.config, "--yes")
+	r := w.run(map[string]string{"CLOUDFLARE_API_TOKEN": w.sb.ReadOnlyToken}, "apply", "--config", w.config, "--yes")
 	if r.code != 1 {
 		t.Fatalf("want exit 1:\n%s", r)
 	}
 	if !strings.Contains(r.stderr, "Access: Organizations, Identity Providers, and Groups Write") {
 		t.Fatalf("the error should name the permission:\n%s", r)
 	}
-	if strings.Contains(r.stdout+r.stderr, readOnlyToken) {
+	if strings.Contains(r.stdout+r.stderr, w.sb.ReadOnlyToken) {
 		t.Fatal("the token appeared in the output")
 	}
 	if len(w.api.IdPs()) != 0 {
@@ -227,7 +230,7 @@ func TestCheckAfterApplyThenDrift(t *testing.T) {
 	// Someone turns SCIM off in the dashboard.
 	idp := w.api.IdPs()[0]
 	body := `{"name":"JumpCloud","type":"saml","config":{"issuer_url":"https://x.example/","sso_target_url":"https://` + w.domain + `/saml2/cloudflareaccess","idp_public_certs":["AAAA"]},"scim_config":{"enabled":false}}`
-	req := w.apiRequest("PUT", "/accounts/"+testAccount+"/access/identity_providers/"+idp.ID, body)
+	req := w.apiRequest("PUT", "/accounts/"+w.account+"/access/identity_providers/"+idp.ID, body)
 	if req != 200 {
 		t.Fatalf("dashboard edit answered %d", req)
 	}
@@ -288,5 +291,32 @@ func TestLostCreateAnswerIsAdoptedNotRepeated(t *testing.T) {
 	r = w.run(nil, "apply", "--config", w.config, "--yes")
 	if n := len(w.api.IdPs()); n != 1 || r.code != 0 {
 		t.Fatalf("%d IdPs after re-run (exit %d), want 1", n, r.code)
+	}
+}
+
+// The path make run takes: the in-process sandbox, from nothing to a real
+// SAML login, then a re-run that finds the world it left.
+func TestApplyAgainstTheInProcessSandbox(t *testing.T) {
+	var out, errOut strings.Builder
+	vars := map[string]string{"JCACCESS_SANDBOX_DIR": t.TempDir(), "JCACCESS_STATE_DIR": t.TempDir()}
+	run := func(args ...string) int {
+		out.Reset()
+		errOut.Reset()
+		f := &Factory{
+			IO:     &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+			Getenv: func(k string) string { return vars[k] }, HTTPClient: http.DefaultClient, Now: time.Now,
+		}
+		return f.Run(context.Background(), args)
+	}
+	if code := run("apply", "--sandbox", "--yes"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{"alice@example.com signed in through JumpCloud; Access received groups engineering", "SCIM secret (shown once"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if code := run("check", "--sandbox", "--team", "sandbox"); code != 0 || !strings.Contains(out.String(), "Check: all passed.") {
+		t.Fatalf("check after apply: exit %d\n%s\n%s", code, out.String(), errOut.String())
 	}
 }

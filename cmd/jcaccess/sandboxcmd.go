@@ -68,6 +68,7 @@ func (f *Factory) startSandbox(o *setupOptions) (*sandbox.Sandbox, error) {
 
 func newSandboxCmd(f *Factory) *cobra.Command {
 	var fresh bool
+	var mistakes []string
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run the offline sandbox (a fake Cloudflare and JumpCloud) in the foreground",
@@ -87,16 +88,26 @@ $XDG_STATE_HOME/jcaccess-sandbox); --fresh starts a new one.`,
 				return err
 			}
 			defer sb.Close()
+			for _, m := range mistakes {
+				if err := sb.Make(sandbox.Mistake(m)); err != nil {
+					return usageError{err.Error()}
+				}
+			}
 			for _, kv := range sb.Env() {
 				fmt.Fprintln(f.IO.Out, kv)
 			}
 			fmt.Fprintf(f.IO.ErrOut, "Sandbox running: Cloudflare team %s at https://%s, JumpCloud at %s\n", sb.Team, sb.TeamDomain, sb.JumpCloud.BaseURL())
-			fmt.Fprintf(f.IO.ErrOut, "JumpCloud console (press Activate there): %s\n", sb.JumpCloud.BaseURL()+"/")
+			fmt.Fprintf(f.IO.ErrOut, "JumpCloud console (Identity Management: Activate; mistakes to try): %s\n", sb.AdminURL())
 			fmt.Fprintln(f.IO.ErrOut, "Ctrl+C stops it; the world is saved in "+dir)
 			<-cmd.Context().Done()
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&fresh, "fresh", false, "start a new world")
+	var names []string
+	for _, m := range sandbox.Mistakes() {
+		names = append(names, string(m))
+	}
+	cmd.Flags().StringSliceVar(&mistakes, "mistake", nil, "reproduce an admin mistake in JumpCloud: "+strings.Join(names, ", "))
 	return cmd
 }
