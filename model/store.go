@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // ErrNoSession means no session is saved for the team.
@@ -57,22 +58,53 @@ func (s Store) Load(team string) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: read %s: %w", path, err)
 	}
-	return decodeSession(path, b)
+	sess, err := decodeSession(b)
+	var damaged damagedError
+	if errors.As(err, &damaged) {
+		return nil, s.keepAside(path, damaged)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: %s %w", path, err)
+	}
+	return sess, nil
 }
 
-func decodeSession(path string, b []byte) (*Session, error) {
+// damagedError is a session file that does not decode.
+type damagedError struct{ err error }
+
+func (e damagedError) Error() string { return "is damaged: " + e.err.Error() }
+
+// keepAside renames a damaged session out of the way, so the next run can
+// start again while nothing the admin had is lost.
+func (s Store) keepAside(path string, damaged damagedError) error {
+	backup := fmt.Sprintf("%s.damaged-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	if err := os.Rename(path, backup); err != nil {
+		return fmt.Errorf("session: %s %v, and could not be kept aside (%v); move it away by hand", path, damaged.err, err)
+	}
+	return fmt.Errorf("session: %s %v; it was kept as %s and the next run starts a new session for this team (delete the copy once you no longer need it)", path, damaged.err, backup)
+}
+
+// decodeSession parses a session file. It refuses a newer schema rather
+// than guess at it.
+func decodeSession(b []byte) (*Session, error) {
 	var probe struct {
 		SchemaVersion int `json:"schema_version"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, fmt.Errorf("session: %s is damaged (%v); it was left as it is: move it away or delete it with 'jcaccess sessions rm' to start again", path, err)
+		return nil, damagedError{err}
 	}
 	if probe.SchemaVersion > SchemaVersion {
-		return nil, fmt.Errorf("session: %s was written by a newer jcaccess (schema %d, this build reads up to %d); upgrade jcaccess", path, probe.SchemaVersion, SchemaVersion)
+		return nil, fmt.Errorf("was written by a newer jcaccess (schema %d, this build reads up to %d); upgrade jcaccess", probe.SchemaVersion, SchemaVersion)
+	}
+	if probe.SchemaVersion < 1 {
+		return nil, damagedError{fmt.Errorf("schema_version %d", probe.SchemaVersion)}
 	}
 	var sess Session
 	if err := json.Unmarshal(b, &sess); err != nil {
-		return nil, fmt.Errorf("session: %s is damaged (%v); it was left as it is: move it away or delete it with 'jcaccess sessions rm' to start again", path, err)
+		return nil, damagedError{err}
+	}
+	if err := checkTeamKey(sess.Inputs.Team); err != nil {
+		return nil, damagedError{err}
 	}
 	if sess.Steps == nil {
 		sess.Steps = map[string]StepState{}

@@ -57,19 +57,35 @@ func TestStoreTightensALooseFolder(t *testing.T) {
 	}
 }
 
-func TestStoreLeavesDamagedFilesAlone(t *testing.T) {
-	st := Store{Dir: t.TempDir()}
-	path := st.Path("acme")
-	damaged := []byte(`{"schema_version": 1, "inputs": {`)
-	if err := os.WriteFile(path, damaged, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := st.Load("acme")
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "damaged") {
-		t.Fatalf("want a damaged-file error naming %s, got %v", path, err)
-	}
-	if b, _ := os.ReadFile(path); string(b) != string(damaged) {
-		t.Fatal("the damaged file was changed")
+func TestStoreKeepsDamagedFilesAside(t *testing.T) {
+	for name, damaged := range map[string]string{
+		"truncated":     `{"schema_version": 1, "inputs": {`,
+		"not JSON":      "\x00\x01garbage",
+		"no version":    `{"inputs": {"team": "acme"}}`,
+		"wrong types":   `{"schema_version": 1, "inputs": {"team": 7}}`,
+		"team mismatch": `{"schema_version": 1, "inputs": {"team": "../etc"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := Store{Dir: t.TempDir()}
+			path := st.Path("acme")
+			if err := os.WriteFile(path, []byte(damaged), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := st.Load("acme")
+			if err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "kept as") {
+				t.Fatalf("want a damaged-file error saying where the copy is, got %v", err)
+			}
+			backups, _ := filepath.Glob(path + ".damaged-*")
+			if len(backups) != 1 {
+				t.Fatalf("backups %v", backups)
+			}
+			if b, _ := os.ReadFile(backups[0]); string(b) != damaged {
+				t.Fatal("the backup differs from the damaged file")
+			}
+			if _, err := st.Load("acme"); !errors.Is(err, ErrNoSession) {
+				t.Fatalf("after keeping it aside: %v", err)
+			}
+		})
 	}
 }
 
@@ -132,4 +148,28 @@ func TestSecretNeverPrints(t *testing.T) {
 	if !strings.Contains(string(b), Redacted) {
 		t.Fatalf("want %s in %s", Redacted, b)
 	}
+}
+
+func TestLockRefusesASecondHolder(t *testing.T) {
+	st := Store{Dir: t.TempDir()}
+	release, err := st.Lock("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// flock locks belong to open files, so a second open in this process
+	// stands in for a second process.
+	if _, err := st.Lock("acme"); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid") {
+		t.Fatalf("second lock: %v", err)
+	}
+	if other, err := st.Lock("other"); err != nil {
+		t.Fatalf("another team is independent: %v", err)
+	} else {
+		other()
+	}
+	release()
+	again, err := st.Lock("acme")
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	again()
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"jcaccess/model"
 	"jcaccess/sandbox/cfapi"
 )
 
@@ -318,5 +319,21 @@ func TestApplyAgainstTheInProcessSandbox(t *testing.T) {
 	}
 	if code := run("check", "--sandbox", "--team", "sandbox"); code != 0 || !strings.Contains(out.String(), "Check: all passed.") {
 		t.Fatalf("check after apply: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+}
+
+func TestSecondProcessOnTheSameTeamIsRefused(t *testing.T) {
+	w := newWorld(t)
+	release, err := model.Store{Dir: w.stateDir}.Lock("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	r := w.run(nil, "apply", "--config", w.config, "--yes")
+	if r.code != 1 || !strings.Contains(r.stderr, "is working on team \"acme\"") {
+		t.Fatalf("want a refusal naming the team:\n%s", r)
+	}
+	if len(w.api.MutatingRequests()) != 0 {
+		t.Fatal("the refused apply changed something")
 	}
 }

@@ -181,6 +181,11 @@ func (f *Factory) env(ctx context.Context, o *setupOptions, readOnly bool) (*ste
 	if err != nil {
 		return nil, store, err
 	}
+	release, err := store.Lock(sess.Inputs.Team)
+	if err != nil {
+		return nil, store, err
+	}
+	f.closers = append(f.closers, func() error { release(); return nil })
 	base, err := f.baseURL()
 	if err != nil {
 		return nil, store, err
