@@ -8,9 +8,12 @@ PKGS      := ./...
 build:
 	$(GO) build -o $(BIN) ./cmd/jcaccess
 
-# The README's test command: vet, formatting, and every test (loopback only).
+# The README's test command: vet, formatting, every test (loopback only),
+# then a short bounded run of each fuzz target. A crasher the fuzzer finds is
+# written to the package's testdata/fuzz and becomes a regular test case.
 test: lint
 	$(GO) test -count=1 -timeout 15m $(PKGS)
+	$(MAKE) fuzz FUZZTIME=8s
 
 # The setup against the embedded offline sandbox (until the wizard lands:
 # apply, which ends in a real SAML login recorded by the sandbox).
@@ -22,9 +25,12 @@ lint:
 	@out="$$(gofmt -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-# Short bounded fuzzing of the metadata parser.
+# Bounded fuzzing of everything that reads files an admin hands us.
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test ./steps/samlmeta -run '^$$' -fuzz FuzzInspect -fuzztime 20s
+	$(GO) test ./steps/samlmeta -run '^$$' -fuzz '^FuzzInspect$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./model -run '^$$' -fuzz '^FuzzDecodeSession$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/jcaccess -run '^$$' -fuzz '^FuzzDecodeConfig$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

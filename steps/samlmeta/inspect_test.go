@@ -268,7 +268,8 @@ func TestInputs(t *testing.T) {
 		{name: "not XML", data: []byte("MIIFdDCCA1ygAwIBAgIUL52b"), codes: []string{"xml_malformed"}},
 		{name: "truncated", data: majid[:len(majid)/2], codes: []string{"xml_malformed"}, msg: []string{"line 9", "edited by hand"}},
 		{name: "second root element", data: append(bytes.Clone(majid), "<md:EntityDescriptor/>"...), codes: []string{"xml_malformed"}, msg: []string{"second root element"}},
-		{name: "unsupported charset", data: []byte(`<?xml version="1.0" encoding="ISO-8859-1"?><x/>`), codes: []string{"xml_malformed"}, msg: []string{"line 1"}},
+		{name: "unsupported charset", data: []byte(`<?xml version="1.0" encoding="EBCDIC-US"?><x/>`), codes: []string{"xml_malformed"}, msg: []string{"EBCDIC-US", "save this file as UTF-8"}},
+		{name: "latin-1 is decoded", data: []byte(`<?xml version="1.0" encoding="ISO-8859-1"?><x/>`), codes: []string{"not_idp_metadata"}, msg: []string{"root element is <x>"}},
 		{
 			name:  "SSO location with no scheme",
 			data:  idpDescriptor("https://acme.cloudflareaccess.com/", keyDescriptor("signing", b64)+postSSO("sso.jumpcloud.com/saml2/x")),

@@ -43,6 +43,11 @@ func (r *Report) parse(data []byte) *parsed {
 	// Windows editors save with a byte-order mark, which encoding/xml
 	// rejects before the XML declaration.
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data, err := toUTF8(data)
+	if err != nil {
+		r.add(model.SeverityError, "xml_malformed", err.Error())
+		return nil
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		r.add(model.SeverityError, "xml_malformed",
 			"the metadata is empty; export it from JumpCloud (SSO tab, Export Metadata) and give that file")
