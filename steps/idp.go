@@ -69,6 +69,12 @@ func (idpStep) Prepare(ctx context.Context, env *Env) model.Findings {
 		return append(fs, infof("idp_absent", "no login method named %q yet: apply will create it", env.inputs().IdP.Name)...)
 	}
 	env.setExisting(p)
+	// It is ours from now on: a run that crashed after creating it, or a
+	// setup made by hand, is picked up here.
+	env.Session.IdPID = p.ID
+	if p.SCIMConfig.SCIMBaseURL != "" {
+		env.Session.SCIMEndpoint = p.SCIMConfig.SCIMBaseURL
+	}
 	return append(fs, infof("idp_found", "login method %q (%s) already exists: apply will update it, never add a second one", p.Name, p.ID)...)
 }
 

@@ -67,7 +67,8 @@ type Fault struct {
 	RetryAfter int           // seconds; sets Retry-After on the answer
 	Latency    time.Duration // wait this long first; with Status 0 and no Drop, then answer normally
 	Drop       bool          // close the connection without a complete answer (the client sees a transport error)
-	AfterApply bool          // perform the request's effect first, then fail (Status or Drop)
+	AfterApply bool          // perform the request's effect first, then wait Latency, then fail (Status or Drop) or answer
+	Skip       int           // let this many matching requests through before the fault applies
 }
 
 // Server is the fake Cloudflare API. Create it with New.
@@ -100,6 +101,7 @@ type Server struct {
 type pendingFault struct {
 	Fault
 	left int
+	skip int
 }
 
 // New returns a Server with no tokens and no identity providers. It panics if
@@ -211,7 +213,7 @@ func (s *Server) Fault(f Fault) {
 	if left <= 0 {
 		left = 1
 	}
-	s.faults = append(s.faults, &pendingFault{Fault: f, left: left})
+	s.faults = append(s.faults, &pendingFault{Fault: f, left: left, skip: f.Skip})
 }
 
 func isMutating(method string) bool {
@@ -249,6 +251,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
+	// With AfterApply the effect happens first and the answer is delayed:
+	// the client cannot know whether its request took effect.
+	var applied *httptest.ResponseRecorder
+	if f.AfterApply {
+		applied = httptest.NewRecorder()
+		s.mux.ServeHTTP(applied, r)
+	}
 	if f.Latency > 0 {
 		t := time.NewTimer(f.Latency)
 		select {
@@ -257,11 +266,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			t.Stop()
 			return
 		}
-	}
-	var applied *httptest.ResponseRecorder
-	if f.AfterApply {
-		applied = httptest.NewRecorder()
-		s.mux.ServeHTTP(applied, r)
 	}
 	switch {
 	case f.Drop:
@@ -282,6 +286,10 @@ func (s *Server) takeFault(r *http.Request) *pendingFault {
 			continue
 		}
 		if f.PathSuffix != "" && !strings.HasSuffix(r.URL.Path, f.PathSuffix) {
+			continue
+		}
+		if f.skip > 0 {
+			f.skip--
 			continue
 		}
 		f.left--
