@@ -12,6 +12,7 @@ import (
 
 	"jcaccess/model"
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/steps/cloudflare"
 )
 
 func TestNormalizeTeam(t *testing.T) {
@@ -372,4 +373,47 @@ func post(t *testing.T, w *world, path, body string) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+func TestIdPDeletedBetweenPlanAndApply(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	env := w.env(tokWrite, false)
+	w.apply(env)
+	env2 := w.env(tokWrite, false)
+	env2.Session = env.Session
+	env2.Session.Inputs.IdP.Attributes = []string{"groups", "department"}
+	rep, err := Plan(ctx, env2, nil)
+	if err != nil || len(rep.Changes()) != 1 {
+		t.Fatalf("plan: %v %+v", err, rep.Changes())
+	}
+	req, _ := http.NewRequest(http.MethodDelete, w.ts.URL+"/client/v4"+rep.Changes()[0].Path, nil)
+	req.Header.Set("Authorization", "Bearer "+tokWrite)
+	if res, err := w.ts.Client().Do(req); err != nil || res.StatusCode != http.StatusAccepted {
+		t.Fatalf("delete: %v %v", res, err)
+	}
+	err = Apply(ctx, env2, rep, nil)
+	if err == nil || !strings.Contains(err.Error(), "was deleted") || !strings.Contains(err.Error(), "run apply again") {
+		t.Fatalf("want a clear error, got %v", err)
+	}
+	env3 := w.env(tokWrite, false)
+	env3.Session = env2.Session
+	w.apply(env3)
+	if n := len(w.api.IdPs()); n != 1 {
+		t.Fatalf("%d IdPs after re-run", n)
+	}
+}
+
+func TestSlowAPIIsATimeoutWithAHint(t *testing.T) {
+	w := newWorld(t)
+	w.api.Fault(cfapi.Fault{Method: http.MethodGet, PathSuffix: "/access/organizations", Latency: 3 * time.Second})
+	env := w.env(tokWrite, true)
+	env.CF = cloudflare.New(cloudflare.Config{Token: model.NewSecret(tokWrite), BaseURL: w.ts.URL + "/client/v4/", HTTPClient: w.ts.Client(), ReadOnly: true, Timeout: 200 * time.Millisecond})
+	fs := RunStep(context.Background(), env, credentialsStep{})
+	hasCode(t, fs, "organization_unreadable", model.SeverityError)
+	for _, f := range fs {
+		if f.Code == "organization_unreadable" && !strings.Contains(f.Message, "no answer in time") {
+			t.Fatalf("message %q lacks the hint", f.Message)
+		}
+	}
 }

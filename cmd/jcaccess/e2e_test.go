@@ -260,6 +260,9 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"account id", "team: acme\naccount_id: 1234\n", nil, "32 lowercase hex"},
 		{"no team", "", nil, "no team given"},
 		{"base url http", "team: acme\n", []string{"CLOUDFLARE_BASE_URL=http://api.example.com/"}, "only https"},
+		{"metadata over http", "team: acme\nidp:\n  metadata: http://example.com/metadata.xml\n", nil, "plain http is refused"},
+		{"team domain with a path", "team: acme\nteam_domain: acme.cloudflareaccess.com/x\n", nil, "only the host"},
+		{"negative yaml", "team: [acme]\n", nil, "team"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -274,7 +277,8 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			}
 		})
 	}
-	if r := w.run(map[string]string{"CLOUDFLARE_API_TOKEN": ""}, "plan", "--config", w.config); r.code != 2 || !strings.Contains(r.stderr, "CLOUDFLARE_API_TOKEN") {
+	good := w.writeConfig("team: acme\nteam_domain: " + w.domain + "\n")
+	if r := w.run(map[string]string{"CLOUDFLARE_API_TOKEN": ""}, "plan", "--config", good); r.code != 2 || !strings.Contains(r.stderr, "CLOUDFLARE_API_TOKEN") {
 		t.Fatalf("missing token: want exit 2 naming CLOUDFLARE_API_TOKEN:\n%s", r)
 	}
 }

@@ -94,6 +94,9 @@ func (o *setupOptions) inputs(f *Factory, store model.Store) (*model.Session, er
 	if err := steps.CheckAccountID(in.AccountID); err != nil {
 		return nil, usageError{err.Error()}
 	}
+	if err := checkMetadataSource(in.IdP.Metadata); err != nil {
+		return nil, err
+	}
 	if sess == nil {
 		return model.NewSession(in, f.Now()), nil
 	}
@@ -200,4 +203,20 @@ func (f *Factory) env(ctx context.Context, o *setupOptions, readOnly bool) (*ste
 		env.Sandbox = sb
 	}
 	return env, store, nil
+}
+
+// checkMetadataSource refuses a metadata URL that is not https (plain http
+// only on loopback): the file carries the certificate Cloudflare will trust.
+func checkMetadataSource(src string) error {
+	if !isURL(src) {
+		return nil
+	}
+	u, err := url.Parse(src)
+	if err != nil || u.Host == "" {
+		return usagef("idp.metadata %q is not a URL; give the https:// metadata URL or the exported file's path", src)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return usagef("idp.metadata %q: plain http is refused (the metadata carries the certificate Cloudflare will trust); use https, or export the file from JumpCloud and give its path", src)
+	}
+	return nil
 }
