@@ -50,7 +50,7 @@ func (credentialsStep) Prepare(ctx context.Context, env *Env) model.Findings {
 	case 0:
 		return errorf("account_discovery_failed", "the API token sees no account; give it %s on the account, or set CLOUDFLARE_ACCOUNT_ID", cloudflare.PermAccessWrite)
 	case 1:
-		env.Session.Inputs.AccountID = accts[0].ID
+		env.setAccountID(accts[0].ID)
 		return infof("account_discovered", "using account %s (%s), the only one the token can see", accts[0].ID, accts[0].Name)
 	}
 	var names []string
@@ -93,6 +93,9 @@ func (credentialsStep) Checks(env *Env) []Check {
 		}},
 		{Name: "identity providers readable", Run: func(ctx context.Context) model.Findings {
 			idps, err := env.CF.ListIdPs(ctx, acct)
+			if err == nil {
+				env.setIdPList(idps)
+			}
 			if err != nil {
 				if cloudflare.StatusOf(err) == 403 {
 					return errorf("permission_missing", "the API token cannot read identity providers: give it %s (dashboard: My Profile > API Tokens > Edit)", cloudflare.PermAccessWrite)

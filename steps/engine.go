@@ -62,43 +62,50 @@ func (r *Report) Step(id ID) *StepReport {
 // nil Save keeps the session in memory only.
 type Save func(*model.Session) error
 
+// stages group the steps by what they depend on: the first stage's reads
+// are independent of each other, the login method needs the account and the
+// metadata, and the rest need the login method. A stage's steps run
+// concurrently, so a plan costs about one round trip per stage.
+var stages = [][]ID{{Team, Credentials, JumpCloudApp, Metadata}, {CloudflareIdP}, {SCIM, JumpCloudSCIM, Test}}
+
 // Plan runs every step's validation, reads and live checks, and collects the
 // changes apply would make. It sends nothing that writes. A step with an
-// error finding stops the steps after it: they depend on it.
+// error finding stops the stages after it: they depend on it.
 func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 	rep := &Report{}
+	for _, s := range All() {
+		rep.Steps = append(rep.Steps, StepReport{ID: s.ID(), Title: s.Title(), Status: model.StatusTodo})
+	}
 	env.pending = 0
 	blocked := ""
-	for _, s := range All() {
-		sr := StepReport{ID: s.ID(), Title: s.Title()}
+	for _, stage := range stages {
 		if blocked != "" {
-			sr.Skipped = "waits for step " + blocked
-			sr.Status = model.StatusTodo
-			rep.Steps = append(rep.Steps, sr)
+			for _, id := range stage {
+				rep.Step(id).Skipped = "waits for step " + blocked
+			}
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		sr.Findings = RunStep(ctx, env, s)
-		if !sr.Findings.HasErrors() {
-			changes, err := s.Plan(ctx, env)
-			if err != nil {
-				sr.Findings = append(sr.Findings, finding(model.SeverityError, "plan_failed", "%v", err))
+		found := runConcurrently(stage, func(id ID) model.Findings { s, _ := ByID(id); return RunStep(ctx, env, s) })
+		for i, id := range stage {
+			s, _ := ByID(id)
+			sr := rep.Step(id)
+			sr.Findings = found[i]
+			if !sr.Findings.HasErrors() {
+				changes, err := s.Plan(ctx, env)
+				if err != nil {
+					sr.Findings = append(sr.Findings, finding(model.SeverityError, "plan_failed", "%v", err))
+				}
+				sr.Changes = changes
+				env.pending += len(changes)
 			}
-			sr.Changes = changes
-			env.pending += len(changes)
+			finish(env, s, sr)
+			if sr.Findings.HasErrors() && blocked == "" {
+				blocked = string(id)
+			}
 		}
-		for i := range sr.Findings {
-			sr.Findings[i].Step = string(s.ID())
-		}
-		sr.Values = s.Values(env)
-		env.Session.Record(string(s.ID()), sr.Findings, env.now())
-		sr.Status = env.Session.Step(string(s.ID())).Status
-		if sr.Findings.HasErrors() {
-			blocked = string(s.ID())
-		}
-		rep.Steps = append(rep.Steps, sr)
 	}
 	if save != nil {
 		if err := save(env.Session); err != nil {
@@ -106,6 +113,32 @@ func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// runConcurrently calls fn for each step at once and returns the findings
+// in the steps' order.
+func runConcurrently(ids []ID, fn func(ID) model.Findings) []model.Findings {
+	out := make([]model.Findings, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = fn(id)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// finish tags a step's findings, shows its values and records its status.
+func finish(env *Env, s Step, sr *StepReport) {
+	for i := range sr.Findings {
+		sr.Findings[i].Step = string(s.ID())
+	}
+	sr.Values = s.Values(env)
+	env.Session.Record(string(s.ID()), sr.Findings, env.now())
+	sr.Status = env.Session.Step(string(s.ID())).Status
 }
 
 // RunStep validates a step, then does its reads and its live checks (those
@@ -221,20 +254,20 @@ func adoptAfterFailedCreate(ctx context.Context, env *Env, createErr error) (clo
 	return *p, nil
 }
 
-// Verify re-runs the checks of the steps that prove the result, after apply.
+// Verify re-runs the checks of the steps that prove the result, after
+// apply, all at once.
 func Verify(ctx context.Context, env *Env, rep *Report, save Save) error {
 	env.pending = 0
-	for _, id := range []ID{SCIM, JumpCloudSCIM, Test} {
+	ids := stages[len(stages)-1]
+	found := runConcurrently(ids, func(id ID) model.Findings {
+		s, _ := ByID(id)
+		return RunChecks(ctx, env.checkTimeout(), s.Checks(env))
+	})
+	for i, id := range ids {
 		s, _ := ByID(id)
 		sr := rep.Step(id)
-		fs := RunChecks(ctx, env.checkTimeout(), s.Checks(env))
-		for i := range fs {
-			fs[i].Step = string(id)
-		}
-		sr.Findings, sr.Changes, sr.Skipped = fs, nil, ""
-		sr.Values = s.Values(env)
-		env.Session.Record(string(id), fs, env.now())
-		sr.Status = env.Session.Step(string(id)).Status
+		sr.Findings, sr.Changes, sr.Skipped = found[i], nil, ""
+		finish(env, s, sr)
 	}
 	if save != nil {
 		return save(env.Session)

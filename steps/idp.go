@@ -44,22 +44,23 @@ func (idpStep) Validate(env *Env) model.Findings {
 // apply safe to run twice.
 func (idpStep) Prepare(ctx context.Context, env *Env) model.Findings {
 	acct := env.inputs().AccountID
+	all, fresh := env.idpList()
+	if !fresh {
+		var err error
+		if all, err = env.CF.ListIdPs(ctx, acct); err != nil {
+			return errorf("idp_list_failed", "%v", err)
+		}
+		env.setIdPList(all)
+	}
 	var fs model.Findings
 	if id := env.Session.IdPID; id != "" {
-		p, err := env.CF.GetIdP(ctx, acct, id)
-		if err == nil {
+		if i := slices.IndexFunc(all, func(p cloudflare.IdP) bool { return p.ID == id }); i >= 0 {
+			p := all[i]
 			env.setExisting(&p)
 			return append(changedOutside(env, p), infof("idp_found", "login method %q (%s) found, as saved in the session", p.Name, p.ID)...)
 		}
-		if cloudflare.StatusOf(err) != http.StatusNotFound {
-			return errorf("idp_read_failed", "%v", err)
-		}
 		fs = append(fs, warnf("idp_deleted", "login method %s, saved in the session, no longer exists (deleted in the dashboard?); apply will look for it by name and create it again if needed", id)...)
 		env.Session.IdPID = ""
-	}
-	all, err := env.CF.ListIdPs(ctx, acct)
-	if err != nil {
-		return append(fs, errorf("idp_list_failed", "%v", err)...)
 	}
 	p, more := findIdP(all, env.inputs().IdP.Name, ssoURL(env))
 	if more != "" {

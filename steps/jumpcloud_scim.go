@@ -54,12 +54,20 @@ func (jumpCloudSCIMStep) Checks(env *Env) []Check {
 
 func scimActivity(ctx context.Context, env *Env, idpID string) model.Findings {
 	acct := env.inputs().AccountID
+	var logs []cloudflare.SCIMLogEntry
+	var logErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		logs, logErr = env.CF.SCIMLogs(ctx, acct, idpID, 20)
+	}()
 	users, groups, err := env.CF.SCIMCounts(ctx, acct, idpID)
+	<-done
 	if err != nil {
 		return errorf("scim_counts_failed", "%v", err)
 	}
 	var fs model.Findings
-	logs, err := env.CF.SCIMLogs(ctx, acct, idpID, 20)
+	err = logErr
 	switch {
 	case err != nil && cloudflare.StatusOf(err) == http.StatusForbidden:
 		fs = append(fs, warnf("scim_logs_forbidden", "cannot read the SCIM logs: give the API token %s to see JumpCloud's requests and their errors", cloudflare.PermSCIMLogsRead)...)

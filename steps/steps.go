@@ -102,6 +102,8 @@ type Env struct {
 	pending int
 
 	mu       sync.Mutex
+	idps     []cloudflare.IdP
+	idpsAt   time.Time
 	meta     *samlmeta.Report
 	existing *cloudflare.IdP
 	org      *cloudflare.Organization
@@ -114,7 +116,39 @@ func (e *Env) now() time.Time {
 	return time.Now()
 }
 
-func (e *Env) inputs() model.Inputs { return e.Session.Inputs }
+// inputs reads the inputs under the lock: a stage's steps run concurrently
+// and account discovery writes one of them.
+func (e *Env) inputs() model.Inputs {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.Session.Inputs
+}
+
+func (e *Env) setAccountID(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.Session.Inputs.AccountID = id
+}
+
+// idpListFresh is how long a listing of the IdPs is reused: within one run,
+// the credentials check's listing serves the cloudflare-idp step, saving a
+// round trip; a wizard session that lingers lists again.
+const idpListFresh = 30 * time.Second
+
+func (e *Env) setIdPList(l []cloudflare.IdP) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.idps, e.idpsAt = l, e.now()
+}
+
+func (e *Env) idpList() ([]cloudflare.IdP, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.idpsAt.IsZero() || e.now().Sub(e.idpsAt) > idpListFresh {
+		return nil, false
+	}
+	return e.idps, true
+}
 
 // MetadataReport is the parsed metadata, once the metadata step has run.
 func (e *Env) MetadataReport() *samlmeta.Report {

@@ -92,6 +92,7 @@ type Server struct {
 	requests   []Request
 	violations []string
 	faults     []*pendingFault
+	latency    time.Duration
 	logSeq     int
 
 	logins        []Login                 // responses posted to the Access callback (saml.go)
@@ -205,6 +206,26 @@ func (s *Server) Violations() []string {
 	return append([]string(nil), s.violations...)
 }
 
+// SetLatency delays every request by d, like a far-away API (benchmarks
+// measure how many round trips a run needs).
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// sleepCtx waits d unless the client goes away first.
+func sleepCtx(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
 // Fault queues f. Each request takes the first queued fault that matches it.
 func (s *Server) Fault(f Fault) {
 	s.mu.Lock()
@@ -245,7 +266,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Authorization: r.Header.Get("Authorization"),
 	})
 	f := s.takeFault(r)
+	latency := s.latency
 	s.mu.Unlock()
+	if latency > 0 && !sleepCtx(r, latency) {
+		return
+	}
 
 	if f == nil {
 		s.mux.ServeHTTP(w, r)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	cf "github.com/cloudflare/cloudflare-go/v6"
@@ -224,21 +225,35 @@ func (c *Client) Send(ctx context.Context, ch model.Change) (IdP, error) {
 }
 
 // SCIMCounts returns how many SCIM users and groups Cloudflare holds for an
-// IdP (the total when the API reports one, else what one page shows).
+// IdP (the total when the API reports one, else what one page shows). Both
+// lists are read at once.
 func (c *Client) SCIMCounts(ctx context.Context, accountID, idpID string) (users, groups int, err error) {
-	u, err := c.sdk.ZeroTrust.IdentityProviders.SCIM.Users.List(ctx, idpID, zero_trust.IdentityProviderSCIMUserListParams{
-		AccountID: cf.F(accountID), PerPage: cf.F(int64(100)),
-	})
-	if err != nil {
-		return 0, 0, wrap("list SCIM users", err)
+	var uErr, gErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		u, err := c.sdk.ZeroTrust.IdentityProviders.SCIM.Users.List(ctx, idpID, zero_trust.IdentityProviderSCIMUserListParams{
+			AccountID: cf.F(accountID), PerPage: cf.F(int64(100)),
+		})
+		if uErr = wrap("list SCIM users", err); uErr == nil {
+			users = total(u.JSON.RawJSON(), len(u.Result))
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		g, err := c.sdk.ZeroTrust.IdentityProviders.SCIM.Groups.List(ctx, idpID, zero_trust.IdentityProviderSCIMGroupListParams{
+			AccountID: cf.F(accountID), PerPage: cf.F(int64(100)),
+		})
+		if gErr = wrap("list SCIM groups", err); gErr == nil {
+			groups = total(g.JSON.RawJSON(), len(g.Result))
+		}
+	}()
+	wg.Wait()
+	if uErr != nil {
+		return 0, 0, uErr
 	}
-	g, err := c.sdk.ZeroTrust.IdentityProviders.SCIM.Groups.List(ctx, idpID, zero_trust.IdentityProviderSCIMGroupListParams{
-		AccountID: cf.F(accountID), PerPage: cf.F(int64(100)),
-	})
-	if err != nil {
-		return 0, 0, wrap("list SCIM groups", err)
-	}
-	return total(u.JSON.RawJSON(), len(u.Result)), total(g.JSON.RawJSON(), len(g.Result)), nil
+	return users, groups, gErr
 }
 
 func total(raw string, n int) int {
