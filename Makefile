@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin/jcaccess
 PKGS      := ./...
 
-.PHONY: build test run lint fuzz clean
+.PHONY: build test run lint fuzz bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/jcaccess
@@ -34,3 +34,7 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# What the admin waits on, measured: one table (see BENCHMARKS.md).
+bench: build
+	$(GO) run ./cmd/jcbench
