@@ -225,6 +225,7 @@ func ApplyChanges(ctx context.Context, env *Env, changes []model.Change, save Sa
 		if err != nil {
 			return applied, err
 		}
+		env.forgetIdPList()
 		if s, ok := ByID(ID(ch.Step)); ok {
 			s.Applied(env, ch, got)
 		}

@@ -141,6 +141,13 @@ func (e *Env) setIdPList(l []cloudflare.IdP) {
 	e.idps, e.idpsAt = l, e.now()
 }
 
+// forgetIdPList drops the cached listing once this run has changed an IdP.
+func (e *Env) forgetIdPList() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.idps, e.idpsAt = nil, time.Time{}
+}
+
 func (e *Env) idpList() ([]cloudflare.IdP, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

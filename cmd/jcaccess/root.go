@@ -81,18 +81,23 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		Long: `jcaccess sets up JumpCloud as the SAML identity provider of a Cloudflare Zero Trust
 (Access) organization, with SCIM provisioning, and checks that it works.
 
+  jcaccess setup                   the interactive wizard (also: jcaccess with no arguments)
   jcaccess metadata inspect FILE   check a JumpCloud metadata export
   jcaccess plan --config FILE      show what apply would change (changes nothing)
   jcaccess apply --config FILE     make the changes, then verify them
   jcaccess check --team TEAM       re-run every live check (for cron)
 
-The interactive wizard is not built yet: use plan and apply.
+Without a terminal, use plan and apply.
 Exit codes: 0 done, 1 a check or API call failed, 2 bad usage, 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A bare "jcaccess" runs the wizard.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSetup(cmd.Context(), f, &wizardOptions{})
+		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
-	root.AddCommand(newMetadataCmd(f), newPlanCmd(f), newApplyCmd(f), newCheckCmd(f), newSessionsCmd(f), newSandboxCmd(f))
+	root.AddCommand(newSetupCmd(f), newMetadataCmd(f), newPlanCmd(f), newApplyCmd(f), newCheckCmd(f), newSessionsCmd(f), newSandboxCmd(f))
 	return root
 }
 

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"jcaccess/ui"
+)
+
+// screenModel keeps the wizard's last screen for the test to read.
+type screenModel struct {
+	*ui.Wizard
+	mu   *sync.Mutex
+	last *string
+}
+
+func (m screenModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := m.Wizard.Update(msg)
+	return m, cmd
+}
+
+func (m screenModel) View() tea.View {
+	v := m.Wizard.View()
+	m.mu.Lock()
+	*m.last = ansi.Strip(v.Content)
+	m.mu.Unlock()
+	return v
+}
+
+type lastScreen struct {
+	m   screenModel
+	buf *bytes.Reader
+}
+
+func (s *lastScreen) Read(p []byte) (int, error) {
+	if s.buf == nil {
+		s.m.mu.Lock()
+		s.buf = bytes.NewReader([]byte("\x00" + *s.m.last))
+		s.m.mu.Unlock()
+	}
+	n, err := s.buf.Read(p)
+	if err == io.EOF {
+		s.buf = nil
+	}
+	return n, err
+}
+
+// TestSetupAgainstTheSandboxSignsInForReal runs the wizard with the options
+// setup builds, against the sandbox: a real JumpCloud SCIM activation and a
+// real SAML sign-in through the login method the wizard created.
+func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
+	w := newWorld(t)
+	vars := map[string]string{"CLOUDFLARE_API_TOKEN": w.sb.Token, "CLOUDFLARE_BASE_URL": w.sb.APIBaseURL, "JCACCESS_STATE_DIR": w.stateDir}
+	f := &Factory{
+		IO:         &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, InTTY: true, OutTTY: true},
+		Getenv:     func(k string) string { return vars[k] },
+		HTTPClient: w.sb.HTTPClient,
+		Now:        time.Now,
+	}
+	o := &wizardOptions{setupOptions: setupOptions{ConfigPath: w.config}, Control: w.sb}
+	uo, err := o.uiOptions(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uo.Static, uo.Open = true, func(string) error { return nil }
+	m := screenModel{Wizard: ui.New(context.Background(), uo), mu: &sync.Mutex{}, last: new(string)}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+	wait := func(subs ...string) {
+		t.Helper()
+		teatest.WaitFor(t, &lastScreen{m: m}, func(b []byte) bool {
+			scr := string(b[bytes.LastIndexByte(b, 0)+1:])
+			flat := strings.Join(strings.Fields(scr), " ")
+			for _, s := range subs {
+				if !strings.Contains(flat, s) {
+					return false
+				}
+			}
+			return true
+		}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	}
+	// step waits for step n's title to show the status its checks recorded.
+	step := func(n int, status string) {
+		t.Helper()
+		title := fmt.Sprintf("Step %d of 8", n)
+		teatest.WaitFor(t, &lastScreen{m: m}, func(b []byte) bool {
+			for _, l := range strings.Split(string(b[bytes.LastIndexByte(b, 0)+1:]), "\n") {
+				if strings.HasPrefix(l, title) {
+					return strings.HasSuffix(strings.TrimSpace(l), " "+status)
+				}
+			}
+			return false
+		}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	}
+	press := func(keys ...string) {
+		for _, k := range keys {
+			tm.Send(tea.KeyPressMsg{Code: rune(k[0]), Text: k})
+		}
+	}
+
+	step(1, "verified")
+	press("n")
+	step(2, "verified")
+	press("n")
+	step(3, "verified")
+	press("n")
+	// The sandbox's SSO URL is on 127.0.0.1, not sso.jumpcloud.com: a
+	// warning the admin confirms.
+	step(4, "warning")
+	press("n", "y")
+	step(5, "warning")
+	press("a")
+	wait("Send this POST to Cloudflare now?")
+	press("y")
+	wait("done: create SAML login method")
+	step(5, "verified")
+	press("n")
+	step(6, "verified")
+	press("n")
+	step(7, "warning")
+	press("x")
+	step(7, "verified")
+	press("n")
+	step(8, "verified")
+	wait("signed in through JumpCloud")
+	press("n")
+	wait("Setup summary · acme")
+	press("q")
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(screenModel)
+	if r := fm.Result(); r.Outcome != ui.Finished || r.ReportPath == "" {
+		t.Fatalf("result %+v", r)
+	}
+	if logins := w.sb.Cloudflare.Logins(); len(logins) == 0 || logins[len(logins)-1].Error != "" {
+		t.Fatalf("no good sign-in recorded: %+v", logins)
+	}
+	assertNoSecretsOnDisk(t, w.stateDir, w.sb.Token, w.sb.Cloudflare.IdPs()[0].SCIMSecret)
+}

@@ -1,0 +1,294 @@
+package ui
+
+import (
+	"fmt"
+	"reflect"
+
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"jcaccess/assets"
+	"jcaccess/model"
+	"jcaccess/steps"
+)
+
+// fieldSet is a step's answers: a huh form bound to its own variables, and
+// the copy between those and the session's inputs. The accessible mode asks
+// the same form line by line.
+type fieldSet interface {
+	// form builds the form, its fields holding the current answers.
+	form(in model.Inputs, snap Snapshot) *huh.Form
+	// read copies the form's values into in; a typed API token comes back
+	// separately, never in the inputs.
+	read(in *model.Inputs) *model.Secret
+	// complete says whether the answers suffice to run the checks.
+	complete(in model.Inputs, snap Snapshot) bool
+	// summary lists the answers as label/value pairs.
+	summary(in model.Inputs, snap Snapshot) [][2]string
+}
+
+// committer is a fieldSet told when its answers were taken.
+type committer interface{ commit() }
+
+// stepHooks are what differs between step screens around the shared flow.
+type stepHooks interface {
+	// values are what to paste into JumpCloud, under a title.
+	values(s Snapshot) (title string, vs []steps.Value)
+	// extra is shown after the checks and the plan.
+	extra(width int) string
+	// openURL is what o opens.
+	openURL(s Snapshot) string
+}
+
+// headliner is a step whose status line belongs right under the help.
+type headliner interface {
+	headline(width int) string
+}
+
+type noHooks struct{}
+
+func (noHooks) values(Snapshot) (string, []steps.Value) { return "", nil }
+func (noHooks) extra(int) string                        { return "" }
+func (noHooks) openURL(Snapshot) string                 { return "" }
+
+// stepBase is the flow every step shares: answer (a form), check (live,
+// cancellable), review the plan and apply it, show values to paste.
+type stepBase struct {
+	c      *Common
+	id     steps.ID
+	num    int
+	title  string
+	why    string
+	detail string
+	fields fieldSet
+	hooks  stepHooks
+
+	active  bool
+	form    *huh.Form
+	editing bool
+	rs      runState
+
+	confirmApply bool
+	applying     bool
+	applyErr     error
+	applied      []model.Change
+
+	// valuesFirst puts the values before the checks: on the steps whose
+	// point is what to paste into JumpCloud.
+	valuesFirst bool
+	reveal      bool
+	showDetail  bool
+	vp          viewport.Model
+	width       int
+	height      int
+	// toPlan scrolls the plan to the top at the next render; planLine is
+	// where the last render put it.
+	toPlan   bool
+	planLine int
+}
+
+func newStepBase(c *Common, id steps.ID, fields fieldSet, hooks stepHooks) *stepBase {
+	s, _ := steps.ByID(id)
+	why, detail := assets.Help(string(id))
+	num := 0
+	for i, st := range steps.All() {
+		if st.ID() == id {
+			num = i + 1
+		}
+	}
+	if hooks == nil {
+		hooks = noHooks{}
+	}
+	return &stepBase{c: c, id: id, num: num, title: s.Title(), why: why, detail: detail, fields: fields, hooks: hooks, vp: viewport.New()}
+}
+
+func (b *stepBase) ID() steps.ID { return b.id }
+
+// Typing is true while the form or the apply question has the keys.
+func (b *stepBase) Typing() bool { return b.editing || b.confirmApply }
+func (b *stepBase) snap() Snapshot {
+	return b.c.State.Snap
+}
+func (b *stepBase) inputs() model.Inputs { return cloneInputs(b.c.State.Inputs()) }
+
+func (b *stepBase) Enter() tea.Cmd {
+	b.active = true
+	b.vp.GotoTop()
+	if b.rs.started() || b.applying {
+		return nil
+	}
+	in := b.inputs()
+	if b.fields != nil && !b.fields.complete(in, b.snap()) {
+		return b.startEdit()
+	}
+	return b.requestRun(in, nil, false)
+}
+
+func (b *stepBase) Leave() {
+	b.active = false
+	b.confirmApply = false
+	if b.editing {
+		b.editing, b.form = false, nil
+	}
+}
+
+func (b *stepBase) Reset() {
+	b.rs = runState{}
+	b.confirmApply, b.applyErr, b.applied = false, nil, nil
+}
+
+func (b *stepBase) SetSize(w, h int) {
+	b.width, b.height = w, h
+	b.vp.SetWidth(w)
+	b.vp.SetHeight(h)
+	if b.form != nil {
+		b.sizeForm()
+	}
+}
+
+func (b *stepBase) sizeForm() {
+	b.form.WithWidth(b.width)
+	// A form sizes its groups' heights to the content only on a window
+	// size message; send one so nothing is clipped at this width.
+	m, _ := b.form.Update(tea.WindowSizeMsg{Width: b.width, Height: 200})
+	b.form = m.(*huh.Form)
+}
+
+func (b *stepBase) requestRun(in model.Inputs, token *model.Secret, regenerate bool) tea.Cmd {
+	return send(runRequest{Step: b.id, Inputs: in, Token: token, Regenerate: regenerate})
+}
+
+func (b *stepBase) startEdit() tea.Cmd {
+	if b.fields == nil {
+		return nil
+	}
+	b.form = b.fields.form(b.inputs(), b.snap()).
+		WithTheme(b.c.Styles.Form).
+		WithKeyMap(b.c.Keys.Form).
+		WithShowHelp(false)
+	b.sizeForm()
+	b.editing = true
+	b.vp.GotoTop()
+	return b.form.Init()
+}
+
+// updateForm feeds the form and acts on its completion. While checks run on
+// the old answers, any change to them cancels the checks.
+func (b *stepBase) updateForm(msg tea.Msg) tea.Cmd {
+	m, cmd := b.form.Update(msg)
+	b.form = m.(*huh.Form)
+	switch b.form.State {
+	case huh.StateCompleted:
+		in := b.inputs()
+		tok := b.fields.read(&in)
+		if c, ok := b.fields.(committer); ok {
+			c.commit()
+		}
+		b.editing, b.form = false, nil
+		return tea.Batch(cmd, b.requestRun(in, tok, false))
+	case huh.StateAborted:
+		b.editing, b.form = false, nil
+		return status("Answers unchanged.")
+	}
+	if b.rs.running {
+		tmp := b.inputs()
+		tok := b.fields.read(&tmp)
+		if tok != nil || !reflect.DeepEqual(owned(b.id, tmp), owned(b.id, b.rs.inputs)) {
+			return tea.Batch(cmd, send(cancelRequest{step: b.id}))
+		}
+	}
+	return cmd
+}
+
+// Update handles what every step shares; steps handle their own keys first.
+func (b *stepBase) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case runBeganMsg:
+		b.rs = runState{id: msg.run, running: true, inputs: msg.inputs}
+		return nil
+	case runStartedMsg:
+		if msg.run == b.rs.id {
+			b.rs.names, b.rs.pre = msg.names, msg.pre
+			b.rs.results = make([]model.Findings, len(msg.names))
+		}
+		return nil
+	case checkDoneMsg:
+		if msg.run == b.rs.id && msg.index < len(b.rs.results) {
+			b.rs.results[msg.index] = msg.findings
+		}
+		return nil
+	case runDoneMsg:
+		if msg.run != b.rs.id {
+			return nil
+		}
+		b.rs.running = false
+		if msg.cancelled {
+			b.rs.cancelled = "The checks stopped before the end (the answers changed or you moved on). Press r to run them again."
+			return nil
+		}
+		b.rs.done, b.rs.cancelled = true, ""
+		b.rs.findings, b.rs.changes = msg.findings, msg.changes
+		b.rs.at = b.c.Opts.now()
+		return nil
+	case runCancelledMsg:
+		b.rs.running = false
+		b.rs.cancelled = msg.reason
+		return nil
+	case appliedMsg:
+		b.applying = false
+		b.applied = append(b.applied, msg.applied...)
+		b.applyErr = msg.err
+		b.toPlan = true // show what was sent
+		// Check again: the step is verified once nothing is left to change.
+		return b.requestRun(b.inputs(), nil, false)
+	case tea.KeyPressMsg:
+		if b.editing {
+			return b.updateForm(msg)
+		}
+		return b.handleKey(msg)
+	}
+	if b.editing {
+		return b.updateForm(msg)
+	}
+	return nil
+}
+
+// Leaving gates Next: no failed check; a warning asks for confirmation.
+func (b *stepBase) Leaving() (block, warn string) {
+	switch {
+	case b.editing:
+		return "Finish the answers (enter) or cancel them (esc) first.", ""
+	case b.applying:
+		return "The change is being sent; wait for Cloudflare's answer.", ""
+	case b.rs.running:
+		return "The checks are still running; wait for them (or press r to start again).", ""
+	case !b.rs.done && b.fields != nil:
+		return "Answer the questions first (e), then the checks run.", ""
+	case !b.rs.done:
+		return "The checks have not run yet: press r.", ""
+	}
+	var errs, warns model.Findings
+	for _, f := range b.rs.findings {
+		switch f.Severity {
+		case model.SeverityError:
+			errs = append(errs, f)
+		case model.SeverityWarning:
+			warns = append(warns, f)
+		}
+	}
+	if len(errs) > 0 {
+		return "A check failed: fix it (e to change the answers, r to check again) before going on.", ""
+	}
+	if len(warns) > 0 {
+		return "", plural(len(warns), "warning") + ": " + warns[0].Message
+	}
+	return "", ""
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

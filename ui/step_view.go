@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The step screen: why it matters, the answers or the form, the values to
+// paste, the checks, the plan, and the step's extras.
+
+// View renders the body: why the step matters, the answers, the checks, the
+// plan, the values and the step's own extras, in a scrolling viewport. The
+// apply question stays pinned under it, whatever the scroll.
+func (b *stepBase) View() string {
+	pinned := b.pinned()
+	h := max(b.height-lipHeight(pinned), 1)
+	b.vp.SetHeight(h)
+	b.vp.SetContent(b.body())
+	if b.toPlan {
+		b.vp.SetYOffset(b.planLine)
+		b.toPlan = false
+	}
+	if pinned == "" {
+		return b.vp.View()
+	}
+	return b.vp.View() + "\n" + pinned
+}
+
+func lipHeight(s string) int {
+	if s == "" {
+		return 0
+	}
+	return strings.Count(s, "\n") + 1
+}
+
+// pinned is the apply question, kept in view while the plan scrolls.
+func (b *stepBase) pinned() string {
+	if !b.confirmApply || len(b.rs.changes) == 0 {
+		return ""
+	}
+	st := b.c.Styles
+	ch := b.rs.changes[0]
+	q := fmt.Sprintf("Send this %s to Cloudflare now? ", ch.Method)
+	return wrapIndent(st.Warn.Render(q)+st.Key.Render("y")+" send it · "+st.Key.Render("n")+" don't · ↑/↓ scroll the request", b.width, "")
+}
+
+func (b *stepBase) body() string {
+	st, w := b.c.Styles, b.width
+	var parts []string
+	add := func(s string) {
+		if s = strings.TrimRight(s, "\n"); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	add(wrapIndent(st.Dim.Render(b.why), w, ""))
+	if b.showDetail {
+		add(b.helpView())
+	}
+	if h, ok := b.hooks.(headliner); ok {
+		add(h.headline(w))
+	}
+	if b.editing {
+		add(b.form.View())
+	} else if b.fields != nil {
+		add(b.answers())
+	}
+	values := ""
+	if title, vs := b.hooks.values(b.snap()); len(vs) > 0 {
+		values = renderValues(st, w, title, vs, b.reveal)
+	}
+	if b.valuesFirst {
+		add(values)
+	}
+	if !b.editing || b.rs.started() || b.rs.cancelled != "" {
+		add(renderChecks(st, w, b.c.frame(), &b.rs))
+	}
+	if p := b.planView(); p != "" {
+		b.planLine = lipHeight(strings.Join(parts, "\n\n")) + 1
+		add(p)
+	}
+	if !b.valuesFirst {
+		add(values)
+	}
+	add(b.hooks.extra(w))
+	return strings.Join(parts, "\n\n")
+}
+
+// helpView is what ? shows: the guide's detail for the step, every key.
+func (b *stepBase) helpView() string {
+	st := b.c.Styles
+	var out []string
+	if b.detail != "" {
+		out = append(out, wrapIndent(b.detail, b.width, ""))
+	}
+	var keys []string
+	for _, k := range append(b.ShortHelp(), b.c.Keys.Next, b.c.Keys.Back, b.c.Keys.PageDown, b.c.Keys.PageUp, b.c.Keys.Help, b.c.Keys.Quit, b.c.Keys.ForceQuit) {
+		if k.Enabled() {
+			keys = append(keys, fmt.Sprintf("  %-7s %s", k.Help().Key, k.Help().Desc))
+		}
+	}
+	out = append(out, st.Bold.Render("Keys")+"\n"+strings.Join(keys, "\n"))
+	out = append(out, wrapIndent("q (or ctrl+c, even in a field) saves the session, never a secret, and quits; run jcaccess setup again for this team to resume.", b.width, ""))
+	return strings.Join(out, "\n\n")
+}
+
+// answers shows the answers in a few lines: "label value · label value".
+func (b *stepBase) answers() string {
+	st := b.c.Styles
+	var items []string
+	for _, p := range b.fields.summary(b.inputs(), b.snap()) {
+		items = append(items, p[0]+" "+st.Value.Render(p[1]))
+	}
+	head := st.Bold.Render("Your answers") + st.Dim.Render(" (e changes them)")
+	return head + "\n" + wrapIndent(strings.Join(items, st.Dim.Render(" · ")), b.width, "  ")
+}
+
+// planView shows the planned requests and what can be done with them.
+func (b *stepBase) planView() string {
+	st, w := b.c.Styles, b.width
+	var parts []string
+	if len(b.applied) > 0 {
+		var lines []string
+		for _, ch := range b.applied {
+			lines = append(lines, wrapIndent(st.OK.Render(st.pick("✔", "[done]"))+" done: "+ch.Summary, w, "  "))
+		}
+		parts = append(parts, st.Bold.Render("Sent to Cloudflare")+"\n"+strings.Join(lines, "\n"))
+	}
+	if b.applyErr != nil {
+		parts = append(parts, wrapIndent(st.Fail.Render(st.pick("✘", "[FAILED]"))+" apply stopped: "+b.applyErr.Error()+"; what was done is saved: press r to check again, then a to retry.", w, ""))
+	}
+	if len(b.rs.changes) == 0 || !b.rs.done {
+		return strings.Join(parts, "\n\n")
+	}
+	plan := strings.TrimRight(renderPlan(st, w, b.c.Opts.APIBase, b.rs.changes), "\n")
+	switch {
+	case b.c.Opts.DryRun:
+		plan += "\n" + wrapIndent(st.Banner.Render(" DRY RUN ")+" not sent: this is the request a real run would send.", w, "")
+	case b.applying:
+		plan += "\n" + st.Info.Render(b.c.frame()) + " sending…"
+	case b.confirmApply:
+	default:
+		plan += "\n" + wrapIndent(st.Dim.Render("Nothing is sent until you press a and confirm."), w, "")
+	}
+	parts = append(parts, plan)
+	return strings.Join(parts, "\n\n")
+}

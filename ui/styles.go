@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
+
+	"jcaccess/model"
+)
+
+// Styles is the one theme, built once and shared through Common. Every state
+// has a symbol as well as a colour, so nothing is told by colour alone.
+type Styles struct {
+	// Plain is accessible mode: words instead of symbols, no attributes.
+	Plain bool
+
+	Header, Dim, Bold, Banner, Rule, Title lipgloss.Style
+	Key, KeyDesc, StatusLine, ErrorLine    lipgloss.Style
+	OK, Warn, Fail, Todo, Current, Info    lipgloss.Style
+	Label, Value, Secret, Code             lipgloss.Style
+	Form                                   huh.Theme
+}
+
+// NewStyles builds the theme; noColor keeps attributes (bold, reverse) and
+// drops colours, for NO_COLOR.
+func NewStyles(noColor bool) *Styles {
+	color := func(s lipgloss.Style, c string) lipgloss.Style {
+		if noColor {
+			return s
+		}
+		return s.Foreground(lipgloss.Color(c))
+	}
+	s := &Styles{
+		Header:     lipgloss.NewStyle().Bold(true),
+		Dim:        color(lipgloss.NewStyle(), "245"),
+		Bold:       lipgloss.NewStyle().Bold(true),
+		Banner:     lipgloss.NewStyle().Bold(true).Reverse(true),
+		Rule:       color(lipgloss.NewStyle(), "240"),
+		Title:      lipgloss.NewStyle().Bold(true),
+		Key:        lipgloss.NewStyle().Bold(true),
+		KeyDesc:    color(lipgloss.NewStyle(), "245"),
+		StatusLine: color(lipgloss.NewStyle(), "6"),
+		ErrorLine:  color(lipgloss.NewStyle().Bold(true), "1"),
+		OK:         color(lipgloss.NewStyle(), "2"),
+		Warn:       color(lipgloss.NewStyle().Bold(true), "3"),
+		Fail:       color(lipgloss.NewStyle().Bold(true), "1"),
+		Todo:       color(lipgloss.NewStyle(), "245"),
+		Current:    color(lipgloss.NewStyle().Bold(true), "6"),
+		Info:       color(lipgloss.NewStyle(), "6"),
+		Label:      lipgloss.NewStyle().Bold(true),
+		Value:      color(lipgloss.NewStyle(), "6"),
+		Secret:     color(lipgloss.NewStyle(), "5"),
+		Code:       color(lipgloss.NewStyle(), "250"),
+	}
+	s.Form = formTheme(noColor)
+	return s
+}
+
+// PlainStyles is the theme of accessible mode: no colour, no attribute,
+// words rather than symbols.
+func PlainStyles() *Styles {
+	s := &Styles{Plain: true}
+	s.Form = huh.ThemeFunc(huh.ThemeBase)
+	return s
+}
+
+// formTheme is huh's Charm theme, or its base without colours; either way
+// the focused button is reversed, so yes/no stays readable with NO_COLOR.
+func formTheme(noColor bool) huh.Theme {
+	return huh.ThemeFunc(func(isDark bool) *huh.Styles {
+		var t *huh.Styles
+		if noColor {
+			t = huh.ThemeBase(isDark)
+			t.Focused.FocusedButton = t.Focused.FocusedButton.UnsetForeground().UnsetBackground().Reverse(true).Bold(true)
+			t.Focused.BlurredButton = t.Focused.BlurredButton.UnsetForeground().UnsetBackground()
+			t.Focused.TextInput.Placeholder = t.Focused.TextInput.Placeholder.UnsetForeground().Faint(true)
+			t.Focused.Title = t.Focused.Title.Bold(true)
+			t.Blurred = t.Focused
+			t.Blurred.Base = t.Blurred.Base.BorderStyle(lipgloss.HiddenBorder())
+			t.Blurred.MultiSelectSelector = lipgloss.NewStyle().SetString("  ")
+			t.Blurred.NextIndicator = lipgloss.NewStyle()
+			t.Blurred.PrevIndicator = lipgloss.NewStyle()
+		} else {
+			t = huh.ThemeCharm(isDark)
+		}
+		t.FieldSeparator = lipgloss.NewStyle().SetString("\n")
+		return t
+	})
+}
+
+// mark is how a step status or a finding shows: a symbol and a word.
+type mark struct {
+	sym, word string
+}
+
+var statusMarks = map[model.StepStatus]mark{
+	model.StatusVerified: {"✔", "verified"},
+	model.StatusWarning:  {"!", "warning"},
+	model.StatusFailed:   {"✘", "failed"},
+	model.StatusTodo:     {"·", "to do"},
+}
+
+func (s *Styles) status(st model.StepStatus) lipgloss.Style {
+	switch st {
+	case model.StatusVerified:
+		return s.OK
+	case model.StatusWarning:
+		return s.Warn
+	case model.StatusFailed:
+		return s.Fail
+	}
+	return s.Todo
+}
+
+// statusSym is a step status as a symbol, or a word in plain mode.
+func (s *Styles) statusSym(st model.StepStatus) string {
+	m := statusMarks[st]
+	if s.Plain {
+		return "[" + m.word + "]"
+	}
+	return m.sym
+}
+
+func (s *Styles) severity(sev model.Severity) (string, lipgloss.Style) {
+	switch sev {
+	case model.SeverityError:
+		return s.pick("✘", "[FAILED]"), s.Fail
+	case model.SeverityWarning:
+		return s.pick("!", "[warning]"), s.Warn
+	}
+	return s.pick("✔", "[ok]"), s.OK
+}
+
+func (s *Styles) pick(sym, word string) string {
+	if s.Plain {
+		return word
+	}
+	return sym
+}
+
+// worst is the status a set of findings gives a step (model.Session.Record's rule).
+func worst(fs model.Findings) model.StepStatus {
+	st := model.StatusVerified
+	for _, f := range fs {
+		switch f.Severity {
+		case model.SeverityError:
+			return model.StatusFailed
+		case model.SeverityWarning:
+			st = model.StatusWarning
+		}
+	}
+	return st
+}
