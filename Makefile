@@ -15,10 +15,10 @@ test: lint
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 	$(MAKE) fuzz FUZZTIME=8s
 
-# The setup against the embedded offline sandbox (until the wizard lands:
-# apply, which ends in a real SAML login recorded by the sandbox).
+# The wizard against the embedded offline sandbox: from nothing to a real
+# SAML login recorded by the sandbox (no account, no network).
 run: build
-	./$(BIN) apply --sandbox --yes
+	./$(BIN) setup --sandbox
 
 lint:
 	$(GO) vet $(PKGS)

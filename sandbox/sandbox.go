@@ -16,6 +16,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -223,6 +224,16 @@ func (sb *Sandbox) Env() []string {
 		"JCACCESS_SANDBOX_TEAM_DOMAIN=" + sb.TeamDomain,
 		"JCACCESS_SANDBOX_METADATA=" + sb.MetadataPath,
 	}
+}
+
+// JumpCloudHost is the host of the sandbox's JumpCloud SSO URL, which the
+// metadata checks accept as JumpCloud's (as they do sso.jumpcloud.com).
+func (sb *Sandbox) JumpCloudHost() string {
+	u, err := url.Parse(sb.JumpCloud.SSOURL())
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // Inputs are the setup answers that fit this sandbox.

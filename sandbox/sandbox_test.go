@@ -33,7 +33,7 @@ func env(sb *Sandbox, readOnly bool) *steps.Env {
 		CF: cloudflare.New(cloudflare.Config{
 			Token: model.NewSecret(sb.Token), BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, ReadOnly: readOnly, Retries: 2,
 		}),
-		HTTP: sb.HTTPClient, Sandbox: sb,
+		HTTP: sb.HTTPClient, Sandbox: sb, JumpCloudHost: sb.JumpCloudHost(),
 	}
 }
 

@@ -29,7 +29,7 @@ func (metadataStep) Prepare(ctx context.Context, env *Env) model.Findings {
 	if err != nil {
 		return errorf("metadata_unreadable", "%v", err)
 	}
-	rep := samlmeta.Inspect(data, samlmeta.Options{TeamDomain: env.inputs().Domain(), Now: env.now()})
+	rep := samlmeta.Inspect(data, samlmeta.Options{TeamDomain: env.inputs().Domain(), Now: env.now(), JumpCloudHost: env.JumpCloudHost})
 	env.setMeta(rep)
 	fs := append(model.Findings{}, rep.Findings...)
 	if rep.Usable() {

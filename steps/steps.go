@@ -96,6 +96,9 @@ type Env struct {
 	// Sandbox is set only against the embedded sandbox, where jcaccess can
 	// press JumpCloud's buttons and sign in as a test user itself.
 	Sandbox SandboxControl
+	// JumpCloudHost is accepted as JumpCloud's SSO host besides
+	// sso.jumpcloud.com (the sandbox's JumpCloud).
+	JumpCloudHost string
 
 	// pending counts the changes planned so far in this run: the read-back
 	// checks expect differences that apply is about to remove.

@@ -201,6 +201,7 @@ func (f *Factory) env(ctx context.Context, o *setupOptions, readOnly bool) (*ste
 	env := &steps.Env{Session: sess, CF: cf, HTTP: f.HTTPClient, Now: f.Now}
 	if sb != nil {
 		env.Sandbox = sb
+		env.JumpCloudHost = sb.JumpCloudHost()
 	}
 	return env, store, nil
 }

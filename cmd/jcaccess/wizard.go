@@ -33,6 +33,8 @@ type wizardOptions struct {
 	Control steps.SandboxControl
 	// ConsoleURL is what o opens as "the JumpCloud console".
 	ConsoleURL string
+	// jumpCloudHost is the sandbox JumpCloud's host, accepted as JumpCloud's.
+	jumpCloudHost string
 	// programOptions are extra bubbletea options (tests: input, output,
 	// window size, colour profile).
 	programOptions []tea.ProgramOption
@@ -105,7 +107,7 @@ func (o *wizardOptions) uiOptions(f *Factory) (ui.Options, error) {
 		if err != nil {
 			return ui.Options{}, err
 		}
-		o.Control, o.ConsoleURL = sb, sb.AdminURL()
+		o.Control, o.ConsoleURL, o.jumpCloudHost = sb, sb.AdminURL(), sb.JumpCloudHost()
 	}
 	store, err := f.store()
 	if err != nil {
@@ -139,6 +141,7 @@ func (o *wizardOptions) uiOptions(f *Factory) (ui.Options, error) {
 		NoColor:      f.Getenv("NO_COLOR") != "",
 		ConsoleURL:   o.ConsoleURL,
 	}
+	uo.Env.JumpCloudHost = o.jumpCloudHost
 	if o.Control != nil {
 		uo.Env.Sandbox = o.Control
 	}

@@ -23,7 +23,7 @@ func (r *Report) check(p *parsed, opts Options) {
 	r.checkSSO(p)
 	r.checkEntityID(opts.TeamDomain)
 	r.checkCerts(p, opts.Now)
-	r.checkJumpCloud(p)
+	r.checkJumpCloud(p, opts.JumpCloudHost)
 }
 
 func (r *Report) checkSSO(p *parsed) {
@@ -167,12 +167,12 @@ func (r *Report) checkCert(name string, cert *x509.Certificate, c Certificate, n
 	}
 }
 
-func (r *Report) checkJumpCloud(p *parsed) {
+func (r *Report) checkJumpCloud(p *parsed, extraHost string) {
 	host := ""
 	if u, err := url.Parse(r.SSOURL()); err == nil {
 		host = strings.ToLower(u.Hostname())
 	}
-	jcHost := host == jumpCloudSSOHost
+	jcHost := host == jumpCloudSSOHost || (extraHost != "" && strings.EqualFold(host, extraHost))
 	jcCert := false
 	for _, cert := range p.certs {
 		jcCert = jcCert || isJumpCloudCert(cert)

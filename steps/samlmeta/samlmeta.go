@@ -26,6 +26,9 @@ type Options struct {
 	// Now is the time certificates are checked against; zero means
 	// time.Now().
 	Now time.Time
+	// JumpCloudHost is another host to accept as JumpCloud's SSO host
+	// besides sso.jumpcloud.com: the sandbox's JumpCloud.
+	JumpCloudHost string
 }
 
 // SSOURLs are the IdP's SingleSignOnService locations per binding.
