@@ -77,6 +77,19 @@ func (o *setupOptions) inputs(f *Factory, store model.Store) (*model.Session, er
 	case in.AccountID == "":
 		in.AccountID = sess.Inputs.AccountID
 	}
+	if in, err = o.overlay(f, in); err != nil {
+		return nil, err
+	}
+	if sess == nil {
+		return model.NewSession(in, f.Now()), nil
+	}
+	sess.Inputs = in
+	return sess, nil
+}
+
+// overlay lays the environment and the flags over inputs and validates
+// what can be checked offline; every command that takes answers uses it.
+func (o *setupOptions) overlay(f *Factory, in model.Inputs) (model.Inputs, error) {
 	if v := f.Getenv("CLOUDFLARE_ACCOUNT_ID"); v != "" {
 		in.AccountID = v
 	}
@@ -89,19 +102,12 @@ func (o *setupOptions) inputs(f *Factory, store model.Store) (*model.Session, er
 		}
 	}
 	if err := steps.CheckTeamDomain(in.TeamDomain); err != nil {
-		return nil, usageError{err.Error()}
+		return in, usageError{err.Error()}
 	}
 	if err := steps.CheckAccountID(in.AccountID); err != nil {
-		return nil, usageError{err.Error()}
+		return in, usageError{err.Error()}
 	}
-	if err := checkMetadataSource(in.IdP.Metadata); err != nil {
-		return nil, err
-	}
-	if sess == nil {
-		return model.NewSession(in, f.Now()), nil
-	}
-	sess.Inputs = in
-	return sess, nil
+	return in, checkMetadataSource(in.IdP.Metadata)
 }
 
 func (f *Factory) store() (model.Store, error) {

@@ -117,6 +117,15 @@ func (o *wizardOptions) uiOptions(f *Factory) (ui.Options, error) {
 	if err != nil {
 		return ui.Options{}, err
 	}
+	// With the team known up front, no other jcaccess may work on it
+	// meanwhile. (A team typed into the wizard is not locked: see README.)
+	if team := fresh.Inputs.Team; team != "" {
+		release, err := store.Lock(team)
+		if err != nil {
+			return ui.Options{}, err
+		}
+		f.closers = append(f.closers, func() error { release(); return nil })
+	}
 	base, err := f.baseURL()
 	if err != nil {
 		return ui.Options{}, err
@@ -226,24 +235,7 @@ func (o *wizardOptions) freshInputs(f *Factory) (model.Inputs, error) {
 		}
 		in.Team = team
 	}
-	if v := f.Getenv("CLOUDFLARE_ACCOUNT_ID"); v != "" {
-		in.AccountID = v
-	}
-	for _, ov := range []struct {
-		flag string
-		dst  *string
-	}{{o.TeamDomain, &in.TeamDomain}, {o.AccountID, &in.AccountID}, {o.Metadata, &in.IdP.Metadata}, {o.IdPName, &in.IdP.Name}} {
-		if ov.flag != "" {
-			*ov.dst = ov.flag
-		}
-	}
-	if err := steps.CheckTeamDomain(in.TeamDomain); err != nil {
-		return in, usageError{err.Error()}
-	}
-	if err := steps.CheckAccountID(in.AccountID); err != nil {
-		return in, usageError{err.Error()}
-	}
-	return in, nil
+	return o.setupOptions.overlay(f, in)
 }
 
 // exitOnStuckRead covers the accessible mode's one blind spot: a line read
