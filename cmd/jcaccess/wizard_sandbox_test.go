@@ -144,5 +144,18 @@ func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	if logins := w.sb.Cloudflare.Logins(); len(logins) == 0 || logins[len(logins)-1].Error != "" {
 		t.Fatalf("no good sign-in recorded: %+v", logins)
 	}
-	assertNoSecretsOnDisk(t, w.stateDir, w.sb.Token, w.sb.Cloudflare.IdPs()[0].SCIMSecret)
+	secret := w.sb.Cloudflare.IdPs()[0].SCIMSecret
+	assertNoSecretsOnDisk(t, w.stateDir, w.sb.Token, secret)
+	// Every byte drawn on the terminal: the token never, the SCIM secret
+	// not unless the admin pressed v (which this run did not).
+	out, err := io.ReadAll(tm.FinalOutput(t, teatest.WithFinalTimeout(5*time.Second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatal("no terminal output captured")
+	}
+	if bytes.Contains(out, []byte(w.sb.Token)) || bytes.Contains(out, []byte(secret)) {
+		t.Fatal("a secret was drawn on the terminal")
+	}
 }
