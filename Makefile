@@ -13,7 +13,7 @@ build:
 # written to the package's testdata/fuzz and becomes a regular test case.
 test: lint
 	$(GO) test -count=1 -timeout 15m $(PKGS)
-	$(MAKE) fuzz FUZZTIME=8s
+	$(MAKE) fuzz FUZZTIME=10s
 
 # The wizard against the embedded offline sandbox: from nothing to a real
 # SAML login recorded by the sandbox (no account, no network).
@@ -29,6 +29,7 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./steps/samlmeta -run '^$$' -fuzz '^FuzzInspect$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./steps/samlmeta -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./model -run '^$$' -fuzz '^FuzzDecodeSession$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/jcaccess -run '^$$' -fuzz '^FuzzDecodeConfig$$' -fuzztime $(FUZZTIME)
 

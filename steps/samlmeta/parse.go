@@ -14,6 +14,7 @@ import (
 	"io"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/crewjam/saml"
 
@@ -34,7 +35,7 @@ type parsed struct {
 
 // parse fills r from data and returns nil when there is nothing to check
 // further (the findings then say why).
-func (r *Report) parse(data []byte) *parsed {
+func (r *Report) parse(data []byte, fast bool) *parsed {
 	if len(data) > MaxSize {
 		r.add(model.SeverityError, "too_large", fmt.Sprintf(
 			"the file is larger than %d bytes, far more than any SAML metadata (a JumpCloud export is about 3 KB); check that you picked the metadata XML file exported from JumpCloud (SSO tab, Export Metadata)", MaxSize))
@@ -61,8 +62,16 @@ func (r *Report) parse(data []byte) *parsed {
 			"the metadata contains a %s declaration, which real SAML metadata never has and which is refused for safety; %s", d, reexport))
 		return nil
 	}
-	root, err := checkWellFormed(data)
-	if err != nil {
+	// The fast scan accepts only documents encoding/xml accepts too; for
+	// anything else checkWellFormed finds the error and says where.
+	var sc *scanResult
+	if fast {
+		sc = scanXML(data)
+	}
+	var root xml.Name
+	if sc != nil {
+		root = sc.root
+	} else if root, err = checkWellFormed(data); err != nil {
 		r.add(model.SeverityError, "xml_malformed", fmt.Sprintf(
 			"the metadata is not well-formed XML (%v); the file was probably edited by hand: %s", err, reexport))
 		return nil
@@ -76,15 +85,13 @@ func (r *Report) parse(data []byte) *parsed {
 
 	// Decoded the way samlsp.ParseMetadata does, except that an aggregate
 	// with several IdPs is accepted and its first IdP used.
-	var entities []*saml.EntityDescriptor
+	var entities []entity
 	if root.Local == "EntityDescriptor" {
 		ed := &saml.EntityDescriptor{}
 		err = xml.Unmarshal(data, ed)
-		entities = []*saml.EntityDescriptor{ed}
+		entities = []entity{decodedEntity(ed)}
 	} else {
-		agg := &saml.EntitiesDescriptor{}
-		err = xml.Unmarshal(data, agg)
-		entities = flatten(agg, nil)
+		entities, err = decodeAggregate(data, sc)
 	}
 	if err != nil {
 		r.add(model.SeverityError, "xml_malformed", fmt.Sprintf(
@@ -94,8 +101,8 @@ func (r *Report) parse(data []byte) *parsed {
 
 	var picked *saml.EntityDescriptor
 	for _, e := range entities {
-		if len(e.IDPSSODescriptors) > 0 {
-			picked = e
+		if e.idp {
+			picked = e.ed
 			break
 		}
 	}
@@ -108,6 +115,93 @@ func (r *Report) parse(data []byte) *parsed {
 			"the metadata holds %d entities; using the first identity provider, entityID %q", len(entities), strings.TrimSpace(picked.EntityID)))
 	}
 	return r.fill(picked)
+}
+
+// entity is what the checks need of one EntityDescriptor. ed is nil for an
+// entity of an aggregate that the scan showed to be a plain service
+// provider (or empty) and that was therefore not decoded.
+type entity struct {
+	ed       *saml.EntityDescriptor
+	entityID string
+	sp, idp  bool
+}
+
+func decodedEntity(ed *saml.EntityDescriptor) entity {
+	return entity{ed: ed, entityID: ed.EntityID, sp: len(ed.SPSSODescriptors) > 0, idp: len(ed.IDPSSODescriptors) > 0}
+}
+
+// decodeAggregate decodes an EntitiesDescriptor document and lists its
+// entities in flatten's order. With a scan, the entities it found simple
+// are cut out before decoding and filled in from the scan.
+func decodeAggregate(data []byte, sc *scanResult) ([]entity, error) {
+	simple := 0
+	if sc != nil && sc.prunable {
+		for _, e := range sc.entities {
+			if e.simple {
+				simple++
+			}
+		}
+	}
+	if simple > 0 {
+		if entities, ok, err := decodePruned(data, sc); ok {
+			return entities, err
+		}
+	}
+	agg := &saml.EntitiesDescriptor{}
+	if err := xml.Unmarshal(data, agg); err != nil {
+		return nil, err
+	}
+	var entities []entity
+	for _, ed := range flatten(agg, nil) {
+		entities = append(entities, decodedEntity(ed))
+	}
+	return entities, nil
+}
+
+// decodePruned decodes data without the simple entities. ok is false if
+// the decoded entities do not line up with the scan's, which would be a bug
+// in the scan; the caller then decodes the whole document.
+func decodePruned(data []byte, sc *scanResult) (entities []entity, ok bool, err error) {
+	size := len(data)
+	for _, e := range sc.entities {
+		if e.simple {
+			size -= e.end - e.start
+		}
+	}
+	pruned := make([]byte, 0, size)
+	last := 0
+	for _, e := range sc.entities {
+		if e.simple {
+			pruned = append(pruned, data[last:e.start]...)
+			last = e.end
+		}
+	}
+	pruned = append(pruned, data[last:]...)
+
+	agg := &saml.EntitiesDescriptor{}
+	if err := xml.Unmarshal(pruned, agg); err != nil {
+		return nil, true, err
+	}
+	decoded := flatten(agg, nil)
+	order := sc.flattenOrder()
+	entities = make([]entity, 0, len(order))
+	k := 0
+	for _, i := range order {
+		e := &sc.entities[i]
+		if e.simple {
+			entities = append(entities, entity{entityID: e.entityID, sp: e.sp})
+			continue
+		}
+		if k == len(decoded) {
+			return nil, false, nil
+		}
+		entities = append(entities, decodedEntity(decoded[k]))
+		k++
+	}
+	if k != len(decoded) {
+		return nil, false, nil
+	}
+	return entities, true, nil
 }
 
 // flatten lists the entities of an aggregate in the order
@@ -123,12 +217,12 @@ func flatten(agg *saml.EntitiesDescriptor, out []*saml.EntityDescriptor) []*saml
 	return out
 }
 
-func noIDPMessage(entities []*saml.EntityDescriptor) string {
+func noIDPMessage(entities []entity) string {
 	for _, e := range entities {
-		if len(e.SPSSODescriptors) > 0 {
+		if e.sp {
 			return fmt.Sprintf(
 				"this looks like service-provider metadata (entityID %q has an SPSSODescriptor and no IDPSSODescriptor), such as Cloudflare's own https://<team domain>/cdn-cgi/access/saml-metadata; jcaccess needs JumpCloud's IdP metadata: in JumpCloud open the Cloudflare Access app, SSO tab, Export Metadata, and give that file",
-				strings.TrimSpace(e.EntityID))
+				strings.TrimSpace(e.entityID))
 		}
 	}
 	if len(entities) == 0 {
@@ -247,15 +341,39 @@ func describe(cert *x509.Certificate) Certificate {
 }
 
 // findDTD returns "<!DOCTYPE" or "<!ENTITY" if data contains either
-// (whatever the case), else "".
+// (whatever the case), else "". "Whatever the case" is that of
+// bytes.ToUpper, rune by rune, so that e.g. "<!entıty" (dotless i) counts,
+// but without upper-casing a copy of the whole document.
 func findDTD(data []byte) string {
-	upper := bytes.ToUpper(data)
-	for _, d := range []string{"<!DOCTYPE", "<!ENTITY"} {
-		if bytes.Contains(upper, []byte(d)) {
-			return d
+	entity := false
+	for i := 0; ; {
+		j := bytes.Index(data[i:], []byte("<!"))
+		if j < 0 {
+			break
 		}
+		i += j + 2
+		if upperHasPrefix(data[i:], "DOCTYPE") {
+			return "<!DOCTYPE"
+		}
+		entity = entity || upperHasPrefix(data[i:], "ENTITY")
+	}
+	if entity {
+		return "<!ENTITY"
 	}
 	return ""
+}
+
+// upperHasPrefix reports whether bytes.ToUpper(b) starts with the
+// upper-case ASCII word.
+func upperHasPrefix(b []byte, word string) bool {
+	for k := 0; k < len(word); k++ {
+		r, size := utf8.DecodeRune(b)
+		if size == 0 || unicode.ToUpper(r) != rune(word[k]) {
+			return false
+		}
+		b = b[size:]
+	}
+	return true
 }
 
 // checkWellFormed reads every token so that an error anywhere in the file
