@@ -181,7 +181,7 @@ func (s *Server) apiRoute(n need, h apiHandler) http.Handler {
 
 		// GUESS: a request the schema rejects answers 400 with code 10001 and
 		// the validation message.
-		if matched, err := s.validator.validate(r, body); matched && err != nil {
+		if matched, err := s.validator().validate(r, body); matched && err != nil {
 			s.mu.Lock()
 			s.violations = append(s.violations, r.Method+" "+r.URL.Path+": "+err.Error())
 			s.mu.Unlock()

@@ -77,7 +77,7 @@ type Server struct {
 	accountName string
 	now         func() time.Time
 	createdOn   time.Time
-	validator   *validator
+	validator   func() *validator
 	mux         *http.ServeMux
 
 	certsOnce sync.Once
@@ -108,10 +108,17 @@ type pendingFault struct {
 // New returns a Server with no tokens and no identity providers. It panics if
 // the embedded OpenAPI excerpt cannot be loaded (a build defect).
 func New(opts Options) *Server {
-	v, err := newValidator()
-	if err != nil {
-		panic("cfapi: " + err.Error())
-	}
+	// Loading the OpenAPI excerpt is most of a sandbox's start-up; it runs
+	// in the background and only the first validated request waits for it.
+	loaded := make(chan *validator, 1)
+	go func() {
+		v, err := newValidator()
+		if err != nil {
+			panic("cfapi: " + err.Error())
+		}
+		loaded <- v
+	}()
+	v := sync.OnceValue(func() *validator { return <-loaded })
 	now := opts.Now
 	if now == nil {
 		now = time.Now
