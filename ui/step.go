@@ -86,6 +86,17 @@ type stepBase struct {
 	// where the last render put it.
 	toPlan   bool
 	planLine int
+	// plan is the last rendered plan: a render is most of a key press's
+	// cost, and the plan only changes with the changes or the width.
+	plan planMemo
+}
+
+type planMemo struct {
+	first *model.Change
+	n     int
+	width int
+	st    *Styles
+	out   string
 }
 
 func newStepBase(c *Common, id steps.ID, fields fieldSet, hooks stepHooks) *stepBase {

@@ -131,7 +131,7 @@ func (b *stepBase) planView() string {
 	if len(b.rs.changes) == 0 || !b.rs.done {
 		return strings.Join(parts, "\n\n")
 	}
-	plan := strings.TrimRight(renderPlan(st, w, b.c.Opts.APIBase, b.rs.changes), "\n")
+	plan := b.renderedPlan(st, w)
 	switch {
 	case b.c.Opts.DryRun:
 		plan += "\n" + wrapIndent(st.Banner.Render(" DRY RUN ")+" not sent: this is the request a real run would send.", w, "")
@@ -143,4 +143,14 @@ func (b *stepBase) planView() string {
 	}
 	parts = append(parts, plan)
 	return strings.Join(parts, "\n\n")
+}
+
+// renderedPlan renders the planned changes once per set of changes and width.
+func (b *stepBase) renderedPlan(st *Styles, w int) string {
+	ch := b.rs.changes
+	m := b.plan
+	if m.first != &ch[0] || m.n != len(ch) || m.width != w || m.st != st {
+		b.plan = planMemo{first: &ch[0], n: len(ch), width: w, st: st, out: strings.TrimRight(renderPlan(st, w, b.c.Opts.APIBase, ch), "\n")}
+	}
+	return b.plan.out
 }
