@@ -255,11 +255,14 @@ func adoptAfterFailedCreate(ctx context.Context, env *Env, createErr error) (clo
 	return *p, nil
 }
 
+// VerifySteps are the steps whose checks prove an apply's result.
+func VerifySteps() []ID { return stages[len(stages)-1] }
+
 // Verify re-runs the checks of the steps that prove the result, after
 // apply, all at once.
 func Verify(ctx context.Context, env *Env, rep *Report, save Save) error {
 	env.pending = 0
-	ids := stages[len(stages)-1]
+	ids := VerifySteps()
 	found := runConcurrently(ids, func(id ID) model.Findings {
 		s, _ := ByID(id)
 		return RunChecks(ctx, env.checkTimeout(), s.Checks(env))

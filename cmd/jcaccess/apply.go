@@ -98,7 +98,11 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 	}
 	if !o.JSON {
 		fmt.Fprintln(human, "\nAfter apply:")
-		writeReport(human, env, &steps.Report{Steps: rep.Steps[len(rep.Steps)-3:]})
+		after := &steps.Report{}
+		for _, id := range steps.VerifySteps() {
+			after.Steps = append(after.Steps, *rep.Step(id))
+		}
+		writeReport(human, env, after)
 	}
 	// The secret comes last, where the admin's eye lands.
 	out := newRunJSON(env, rep)

@@ -20,31 +20,14 @@ an error. It exits 1 when a check fails, so cron can mail the output.`,
 		Example: "  CLOUDFLARE_API_TOKEN=... jcaccess check --team acme",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			env, store, err := f.env(ctx, o, true)
-			if err != nil {
-				return err
-			}
-			rep, err := steps.CheckAll(ctx, env, store.Save)
-			if err != nil {
-				return err
-			}
-			if o.JSON {
-				if err := writeJSON(f.IO.Out, newRunJSON(env, rep)); err != nil {
-					return err
-				}
-			} else {
+			return runReadOnly(cmd, f, o, steps.CheckAll, func(env *steps.Env, rep *steps.Report) {
 				writeReport(f.IO.Out, env, rep)
 				if rep.Findings().HasErrors() {
 					fmt.Fprintln(f.IO.Out, "\nCheck: FAILED (see the errors above).")
 				} else {
 					fmt.Fprintln(f.IO.Out, "\nCheck: all passed.")
 				}
-			}
-			if rep.Findings().HasErrors() {
-				return errFailed
-			}
-			return nil
+			})
 		},
 	}
 	o.addFlags(cmd)

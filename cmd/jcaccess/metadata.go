@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"jcaccess/model"
 	"jcaccess/steps"
 	"jcaccess/steps/samlmeta"
 )
@@ -30,7 +31,7 @@ finding is an error.`,
 				if err != nil {
 					return usageError{err.Error()}
 				}
-				domain = t + ".cloudflareaccess.com"
+				domain = model.Inputs{Team: t}.Domain()
 			}
 			if err := steps.CheckTeamDomain(domain); err != nil {
 				return usageError{err.Error()}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -19,20 +20,7 @@ DELETE, ever: the API client itself refuses them.`,
 		Example: "  CLOUDFLARE_API_TOKEN=... jcaccess plan --config jcaccess.yaml",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			env, store, err := f.env(ctx, o, true)
-			if err != nil {
-				return err
-			}
-			rep, err := steps.Plan(ctx, env, store.Save)
-			if err != nil {
-				return err
-			}
-			if o.JSON {
-				if err := writeJSON(f.IO.Out, newRunJSON(env, rep)); err != nil {
-					return err
-				}
-			} else {
+			return runReadOnly(cmd, f, o, steps.Plan, func(env *steps.Env, rep *steps.Report) {
 				writeReport(f.IO.Out, env, rep)
 				writeChanges(f.IO.Out, rep.Changes())
 				if rep.Findings().HasErrors() {
@@ -40,13 +28,36 @@ DELETE, ever: the API client itself refuses them.`,
 				} else if len(rep.Changes()) > 0 {
 					fmt.Fprintf(f.IO.Out, "\nPlan: %s. Run jcaccess apply with the same flags and --yes to make them.\n", countActions(rep.Changes()))
 				}
-			}
-			if rep.Findings().HasErrors() {
-				return errFailed
-			}
-			return nil
+			})
 		},
 	}
 	o.addFlags(cmd)
 	return cmd
+}
+
+// runReadOnly is plan and check: build a read-only environment, run, print
+// one JSON document or the human report, and fail on an error finding.
+func runReadOnly(cmd *cobra.Command, f *Factory, o *setupOptions,
+	run func(context.Context, *steps.Env, steps.Save) (*steps.Report, error),
+	human func(*steps.Env, *steps.Report)) error {
+	ctx := cmd.Context()
+	env, store, err := f.env(ctx, o, true)
+	if err != nil {
+		return err
+	}
+	rep, err := run(ctx, env, store.Save)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		if err := writeJSON(f.IO.Out, newRunJSON(env, rep)); err != nil {
+			return err
+		}
+	} else {
+		human(env, rep)
+	}
+	if rep.Findings().HasErrors() {
+		return errFailed
+	}
+	return nil
 }
