@@ -1,5 +1,7 @@
 package model
 
+import "slices"
+
 // Inputs are the admin's answers: everything the setup needs that is not a
 // secret. The config file decodes into it (YAML keys) and the session stores
 // it (JSON keys), so the two can never drift apart.
@@ -80,3 +82,10 @@ func (in Inputs) IdPEntityID() string { return "https://" + in.Domain() + "/" }
 
 // CallbackURL is the SP Entity ID and ACS URL to set in JumpCloud.
 func (in Inputs) CallbackURL() string { return "https://" + in.Domain() + "/cdn-cgi/access/callback" }
+
+// Clone is a copy that shares no slice with in.
+func (in Inputs) Clone() Inputs {
+	in.IdP.Attributes = slices.Clone(in.IdP.Attributes)
+	in.IdP.HeaderAttributes = slices.Clone(in.IdP.HeaderAttributes)
+	return in
+}

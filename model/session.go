@@ -2,6 +2,8 @@ package model
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -90,4 +92,25 @@ func (s *Session) Record(id string, fs Findings, now time.Time) {
 	}
 	s.Steps[id] = StepState{Status: status, CheckedAt: now, Findings: fs}
 	s.UpdatedAt = now
+}
+
+// Clone is a deep copy; a nil session clones to a fresh one with the
+// default inputs.
+func (s *Session) Clone() *Session {
+	if s == nil {
+		return NewSession(DefaultInputs(), time.Time{})
+	}
+	c := *s
+	c.Inputs = s.Inputs.Clone()
+	c.Steps = maps.Clone(s.Steps)
+	if c.Steps == nil {
+		c.Steps = map[string]StepState{}
+	}
+	if s.Metadata != nil {
+		m := *s.Metadata
+		m.Fingerprints = slices.Clone(m.Fingerprints)
+		c.Metadata = &m
+	}
+	c.AppliedIdP = slices.Clone(s.AppliedIdP)
+	return &c
 }

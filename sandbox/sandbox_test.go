@@ -30,10 +30,12 @@ func start(t *testing.T, dir string, fresh bool) *Sandbox {
 func env(sb *Sandbox, readOnly bool) *steps.Env {
 	return &steps.Env{
 		Session: model.NewSession(sb.Inputs(), time.Now()),
-		CF: cloudflare.New(cloudflare.Config{
-			Token: model.NewSecret(sb.Token), BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, ReadOnly: readOnly, Retries: 2,
-		}),
-		HTTP: sb.HTTPClient, Sandbox: sb, JumpCloudHost: sb.JumpCloudHost(),
+		Deps: steps.Deps{
+			CF: cloudflare.New(cloudflare.Config{
+				Token: model.NewSecret(sb.Token), BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, ReadOnly: readOnly, Retries: 2,
+			}),
+			HTTP: sb.HTTPClient, Sandbox: sb, JumpCloudHost: sb.JumpCloudHost(),
+		},
 	}
 }
 

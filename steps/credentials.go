@@ -81,9 +81,6 @@ func (credentialsStep) Checks(env *Env) []Check {
 			if err != nil {
 				return errorf("organization_unreadable", "%v", err)
 			}
-			env.mu.Lock()
-			env.org = &org
-			env.mu.Unlock()
 			want := env.inputs().Domain()
 			got := strings.TrimSuffix(strings.TrimPrefix(org.AuthDomain, "https://"), "/")
 			if !strings.EqualFold(got, want) {

@@ -98,7 +98,10 @@ func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 				if err != nil {
 					sr.Findings = append(sr.Findings, finding(model.SeverityError, "plan_failed", "%v", err))
 				}
-				sr.Changes = changes
+				for _, ch := range changes {
+					owner := rep.Step(ID(ch.Step))
+					owner.Changes = append(owner.Changes, ch)
+				}
 				env.pending += len(changes)
 			}
 			finish(env, s, sr)
@@ -142,42 +145,77 @@ func finish(env *Env, s Step, sr *StepReport) {
 }
 
 // RunStep validates a step, then does its reads and its live checks (those
-// concurrently, each with a timeout). The wizard calls it step by step.
+// concurrently, each with a timeout).
 func RunStep(ctx context.Context, env *Env, s Step) model.Findings {
+	return runStep(ctx, env, s, nil)
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	// ChecksStarted: validation and reads are done (Findings), and the
+	// checks named in Names are running.
+	ChecksStarted EventKind = iota
+	// CheckDone: the check at Index has finished with Findings.
+	CheckDone
+)
+
+// Event is the progress of one step's run, for a front end to draw as it
+// happens. Events of one run arrive in order: ChecksStarted, then one
+// CheckDone per check in completion order.
+type Event struct {
+	Kind     EventKind
+	Step     ID
+	Names    []string
+	Index    int
+	Findings model.Findings
+}
+
+// runStep is the one way a step runs: validate, prepare, then the checks
+// concurrently. emit, when set, hears of each stage as it ends; it is called
+// from the checks' goroutines and must not block for long.
+func runStep(ctx context.Context, env *Env, s Step, emit func(Event)) model.Findings {
+	if emit == nil {
+		emit = func(Event) {}
+	}
 	fs := s.Validate(env)
-	if fs.HasErrors() {
-		return fs
+	if !fs.HasErrors() {
+		pctx, cancel := context.WithTimeout(ctx, env.checkTimeout())
+		fs = append(fs, s.Prepare(pctx, env)...)
+		cancel()
 	}
-	pctx, cancel := context.WithTimeout(ctx, env.checkTimeout())
-	fs = append(fs, s.Prepare(pctx, env)...)
-	cancel()
-	if fs.HasErrors() {
-		return fs
+	var checks []Check
+	if !fs.HasErrors() {
+		checks = s.Checks(env)
 	}
-	return append(fs, RunChecks(ctx, env.checkTimeout(), s.Checks(env))...)
+	names := make([]string, len(checks))
+	for i, c := range checks {
+		names[i] = c.Name
+	}
+	emit(Event{Kind: ChecksStarted, Step: s.ID(), Names: names, Findings: fs})
+	return append(fs, runChecks(ctx, env.checkTimeout(), checks, func(i int, cfs model.Findings) {
+		emit(Event{Kind: CheckDone, Step: s.ID(), Index: i, Findings: cfs})
+	})...)
 }
 
 // RunChecks runs checks concurrently, each under its own timeout, and returns
 // their findings in the checks' order (not completion order), so output is
 // stable.
 func RunChecks(ctx context.Context, timeout time.Duration, checks []Check) model.Findings {
+	return runChecks(ctx, timeout, checks, nil)
+}
+
+func runChecks(ctx context.Context, timeout time.Duration, checks []Check, done func(int, model.Findings)) model.Findings {
 	results := make([]model.Findings, len(checks))
 	var wg sync.WaitGroup
 	for i, c := range checks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			fs := c.Run(cctx)
-			if cctx.Err() == context.DeadlineExceeded && !fs.HasErrors() {
-				fs = append(fs, finding(model.SeverityError, "check_timeout", "%s: no answer within %s", c.Name, timeout))
+		wg.Go(func() {
+			results[i] = runCheck(ctx, timeout, c)
+			if done != nil {
+				done(i, results[i])
 			}
-			for j := range fs {
-				fs[j].Check = c.Name
-			}
-			results[i] = fs
-		}()
+		})
 	}
 	wg.Wait()
 	var out model.Findings
@@ -185,6 +223,20 @@ func RunChecks(ctx context.Context, timeout time.Duration, checks []Check) model
 		out = append(out, fs...)
 	}
 	return out
+}
+
+// runCheck runs one check under its timeout and names it in its findings.
+func runCheck(ctx context.Context, timeout time.Duration, c Check) model.Findings {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	fs := c.Run(cctx)
+	if cctx.Err() == context.DeadlineExceeded && !fs.HasErrors() {
+		fs = append(fs, finding(model.SeverityError, "check_timeout", "%s: no answer within %s", c.Name, timeout))
+	}
+	for j := range fs {
+		fs[j].Check = c.Name
+	}
+	return fs
 }
 
 func (e *Env) checkTimeout() time.Duration {

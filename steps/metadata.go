@@ -82,3 +82,12 @@ func summary(rep *samlmeta.Report) *model.MetadataSummary {
 	s.NotAfter = first
 	return s
 }
+
+// CertNotAfter is when the metadata's first certificate expires (zero until
+// the metadata step has read it).
+func (e *Env) CertNotAfter() time.Time {
+	if rep := e.MetadataReport(); rep != nil {
+		return summary(rep).NotAfter
+	}
+	return time.Time{}
+}

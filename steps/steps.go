@@ -78,30 +78,44 @@ func ByID(id ID) (Step, bool) {
 	return nil, false
 }
 
-// Env is everything a step may read or learn during one run. Secrets live
-// here, in memory, and nowhere else.
-type Env struct {
-	Session *model.Session
-	CF      *cloudflare.Client
+// Deps are what a run is given: set by the caller before the first run and
+// never written by the engine (a front end may swap CF for a client built
+// from a newly typed token, between runs).
+type Deps struct {
+	CF *cloudflare.Client
 	// HTTP reaches the team domain, the metadata URL, the SSO URL and the
 	// SCIM endpoint. It carries the trust roots; TLS is always verified.
 	HTTP *http.Client
 	Now  func() time.Time
 	// CheckTimeout bounds each live check.
 	CheckTimeout time.Duration
-	// SCIMSecret is known only right after Cloudflare issued it.
-	SCIMSecret model.Secret
-	// RegenerateSCIMSecret asks the scim step to plan a secret refresh.
-	RegenerateSCIMSecret bool
 	// Sandbox is set only against the embedded sandbox, where jcaccess can
 	// press JumpCloud's buttons and sign in as a test user itself.
 	Sandbox SandboxControl
 	// JumpCloudHost is accepted as JumpCloud's SSO host besides
 	// sso.jumpcloud.com (the sandbox's JumpCloud).
 	JumpCloudHost string
+}
 
-	// pending counts the changes planned so far in this run: the read-back
-	// checks expect differences that apply is about to remove.
+// Env is one setup's dependencies and what its runs learn. Secrets live
+// here, in memory, and nowhere else.
+//
+// Concurrency: the engine runs the steps of a stage, and a step's checks,
+// at once. What they share is guarded by mu (the inputs, through inputs and
+// setAccountID, and every cached read below). The rest of Session is written
+// only by the cloudflare-idp step's Prepare (alone in its stage), by Applied
+// and by Record, which run while no check does. Callers run one engine call
+// at a time on an Env (Flow serialises the interactive ones).
+type Env struct {
+	Deps
+	Session *model.Session
+	// SCIMSecret is known only right after Cloudflare issued it.
+	SCIMSecret model.Secret
+	// RegenerateSCIMSecret asks the scim step to plan a secret refresh.
+	RegenerateSCIMSecret bool
+
+	// pending counts the changes planned in this run and not sent: the
+	// test step's read-back expects differences that apply would remove.
 	pending int
 
 	mu       sync.Mutex
@@ -109,7 +123,6 @@ type Env struct {
 	idpsAt   time.Time
 	meta     *samlmeta.Report
 	existing *cloudflare.IdP
-	org      *cloudflare.Organization
 }
 
 func (e *Env) now() time.Time {

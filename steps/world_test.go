@@ -75,8 +75,8 @@ func (w *world) env(token string, readOnly bool) *Env {
 	in.AccountID = account
 	in.IdP.Metadata = w.metadata
 	return &Env{
-		Session: model.NewSession(in, now), CF: w.client(token, readOnly), HTTP: w.ts.Client(),
-		Now: func() time.Time { return now }, CheckTimeout: 5 * time.Second,
+		Session: model.NewSession(in, now),
+		Deps:    Deps{CF: w.client(token, readOnly), HTTP: w.ts.Client(), Now: func() time.Time { return now }, CheckTimeout: 5 * time.Second},
 	}
 }
 

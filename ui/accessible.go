@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
+	"time"
 
 	"charm.land/huh/v2"
 
@@ -15,7 +17,9 @@ import (
 
 // RunAccessible is the wizard as plain line prompts, for screen readers and
 // dumb terminals: nothing is redrawn, nothing spins, every status is a word.
-// It walks the same steps through the same Runner as the full-screen wizard.
+// It walks the same steps through the same engine Flow and navigator as the
+// full-screen wizard, calling the engine directly: nothing here runs behind
+// the admin's back.
 func RunAccessible(ctx context.Context, o Options, in io.Reader, out io.Writer) (Result, error) {
 	opts := o
 	opts.Static = true
@@ -24,6 +28,7 @@ func RunAccessible(ctx context.Context, o Options, in io.Reader, out io.Writer) 
 	}
 	a := &accessible{
 		ctx: ctx, o: &opts, r: newRunner(&opts), st: PlainStyles(), in: newLineReader(in), out: out, width: 78,
+		last: map[steps.ID]steps.Result{},
 		fields: map[steps.ID]fieldSet{
 			steps.Team:          &teamFields{},
 			steps.Credentials:   &credentialsFields{fromEnv: opts.TokenFromEnv},
@@ -45,9 +50,12 @@ type accessible struct {
 	width  int
 	fields map[steps.ID]fieldSet
 	state  State
-	runSeq int
-	last   map[steps.ID]runDoneMsg
+	nav    steps.Nav
+	last   map[steps.ID]steps.Result
 	reveal bool
+	// resumed says a saved session was just taken up: the step loop starts
+	// again where the navigator now stands.
+	resumed bool
 }
 
 func (a *accessible) printf(format string, args ...any) { fmt.Fprintf(a.out, format, args...) }
@@ -99,34 +107,49 @@ func (a *accessible) yesNo(q string, def bool) (bool, error) {
 }
 
 func (a *accessible) run() (Result, error) {
-	a.last = map[steps.ID]runDoneMsg{}
 	a.println("jcaccess setup: JumpCloud as the SAML login of Cloudflare Zero Trust, with SCIM.")
 	if a.o.DryRun {
 		a.println("DRY RUN: read-only. Every check runs; changes are shown and never sent.")
 	}
-	a.state.Snap = a.r.snapshot(a.ctx)().(snapshotMsg).snap
-	i := 0
+	if err := a.refresh(); err != nil {
+		return a.quit()
+	}
 	if s := a.o.Saved; s != nil {
-		var err error
-		if i, err = a.offerResume(s); err != nil {
+		if err := a.offerResume(s); err != nil {
 			return a.quit()
 		}
 	}
-	for i < len(steps.All()) {
-		next, err := a.step(i)
+	for {
+		finished, err := a.step()
 		if err != nil {
 			return a.quit()
 		}
-		i = next
+		if finished {
+			return a.finish()
+		}
 	}
-	return a.finish()
+}
+
+// refresh copies the engine's state.
+func (a *accessible) refresh() error {
+	snap, err := a.r.snap(a.ctx)
+	if err == nil {
+		a.state.Snap = snap
+	}
+	return err
+}
+
+// saveNow saves on the way out, even after Ctrl+C, waiting a little for a
+// call in flight.
+func (a *accessible) saveNow(res *Result) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(a.ctx), 10*time.Second)
+	defer cancel()
+	res.Saved, res.SaveErr = a.r.flow.SaveNow(ctx)
 }
 
 func (a *accessible) quit() (Result, error) {
 	res := Result{Outcome: Quit, Team: a.state.Inputs().Team}
-	if saved, ok := a.r.saveNow()().(savedMsg); ok {
-		res.Saved, res.SaveErr = saved.wrote, saved.err
-	}
+	a.saveNow(&res)
 	return res, nil
 }
 
@@ -137,15 +160,13 @@ func (a *accessible) finish() (Result, error) {
 	res := Result{Outcome: Finished, Team: o.team, ReportPath: path}
 	a.println("")
 	a.println(o.text(a.st, a.width, path, err))
-	if saved, ok := a.r.saveNow()().(savedMsg); ok {
-		res.Saved, res.SaveErr = saved.wrote, saved.err
-	}
+	a.saveNow(&res)
 	return res, nil
 }
 
-// offerResume shows the saved session and, if the admin resumes, re-checks
-// the verified steps in order; it returns the step to carry on from.
-func (a *accessible) offerResume(s *model.Session) (int, error) {
+// offerResume shows the saved session and, if the admin resumes, takes it up:
+// the navigator then re-checks the verified steps in order.
+func (a *accessible) offerResume(s *model.Session) error {
 	a.printf("A saved session exists for team %s (%s), last saved %s:\n", s.Inputs.Team, s.Inputs.Domain(), s.UpdatedAt.Format("2006-01-02 15:04 MST"))
 	for i, st := range steps.All() {
 		state := s.Step(string(st.ID()))
@@ -153,95 +174,111 @@ func (a *accessible) offerResume(s *model.Session) (int, error) {
 	}
 	ok, err := a.yesNo("Resume it (the verified steps are checked again first)? No starts fresh.", true)
 	if err != nil || !ok {
-		return 0, err
+		return err
 	}
-	a.state.Snap = a.r.resume(a.ctx, s)().(snapshotMsg).snap
-	for i, st := range steps.All() {
-		if a.state.Snap.status(st.ID()) != model.StatusVerified {
-			return i, nil
-		}
-		if st.ID() == steps.Credentials && !a.state.Snap.HasClient {
-			return i, nil
-		}
-		a.printf("\nRe-checking step %d, %s:\n", i+1, st.ID())
-		if done := a.check(runRequest{Step: st.ID(), Inputs: a.state.Inputs()}); worst(done.findings) != model.StatusVerified {
-			return i, nil
-		}
+	if err := a.r.flow.Resume(a.ctx, s); err != nil {
+		return err
 	}
-	return len(steps.All()) - 1, nil
+	if err := a.refresh(); err != nil {
+		return err
+	}
+	clear(a.last)
+	a.nav.Resume(a.state.Snap.Session)
+	a.resumed = true
+	return nil
 }
 
-// step runs one step's prompt loop and returns the next step's index.
-func (a *accessible) step(i int) (int, error) {
-	s := steps.All()[i]
-	id := s.ID()
+// step runs the current step's prompt loop until the admin moves; finished
+// says the last step was left (the summary comes next).
+func (a *accessible) step() (finished bool, err error) {
+	a.resumed = false
+	id := a.nav.Current()
+	s, _ := steps.ByID(id)
 	why, detail := assets.Help(string(id))
-	a.printf("\nStep %d of %d: %s (%s)\n", i+1, len(steps.All()), s.Title(), statusMarks[a.state.Snap.status(id)].word)
+	a.printf("\nStep %d of %d: %s (%s)\n", a.nav.Index()+1, len(steps.All()), s.Title(), statusMarks[a.state.Snap.status(id)].word)
+	if n := a.nav.Rechecking(); n > 0 {
+		a.printf("Re-checking what was verified before (%d left).\n", n)
+	}
 	a.println(wrapIndent(why, a.width, ""))
 	f := a.fields[id]
+	// moved says the step to show is no longer this one (re-checking went
+	// on, or a saved session was taken up).
+	moved := func() bool { return a.resumed || a.nav.Current() != id }
 	if _, ok := a.last[id]; !ok {
 		if f != nil && !f.complete(a.state.Inputs(), a.state.Snap) {
 			if err := a.ask(id, f); err != nil {
-				return i, err
+				return false, err
 			}
 		} else {
-			a.check(runRequest{Step: id, Inputs: a.state.Inputs()})
+			a.check(steps.Request{Step: id, Inputs: a.state.Inputs()})
+		}
+		if moved() {
+			return false, nil
 		}
 		a.show(id)
 	}
 	for {
 		ans, err := a.line(a.menu(id) + "> ")
 		if err != nil {
-			return i, err
+			return false, err
 		}
 		switch strings.ToLower(ans) {
 		case "", "n":
-			if ok, err := a.mayLeave(id); err != nil || ok {
-				return i + 1, err
+			ok, err := a.mayLeave(id)
+			if err != nil {
+				return false, err
+			}
+			if ok {
+				return !a.nav.Next(), nil
 			}
 		case "b":
-			return max(i-1, 0), nil
+			a.nav.Back()
+			return false, nil
 		case "q":
-			return i, io.EOF
+			return false, io.EOF
 		case "?":
 			a.println(wrapIndent(detail, a.width, ""))
 		case "e":
 			if f != nil {
 				if err := a.ask(id, f); err != nil {
-					return i, err
+					return false, err
+				}
+				if moved() {
+					return false, nil
 				}
 				a.show(id)
 			}
 		case "r":
-			a.check(runRequest{Step: id, Inputs: a.state.Inputs()})
+			a.check(steps.Request{Step: id, Inputs: a.state.Inputs()})
 			a.show(id)
 		case "v":
 			a.reveal = true
 			a.show(id)
 			a.reveal = false
 		case "a":
-			if err := a.apply(id); err != nil {
-				return i, err
-			}
+			a.apply(id)
 		case "g":
 			if id == steps.SCIM && !a.o.DryRun {
-				a.check(runRequest{Step: id, Inputs: a.state.Inputs(), Regenerate: true})
+				a.check(steps.Request{Step: id, Inputs: a.state.Inputs(), Regenerate: true})
 				a.show(id)
 			}
 		case "x":
 			if id == steps.JumpCloudSCIM && a.state.Snap.Sandbox {
-				if msg := a.r.activate(a.ctx)().(activatedMsg); msg.err != nil {
-					a.println("[FAILED] sandbox activation: " + msg.err.Error())
+				if err := a.r.flow.Activate(a.ctx); err != nil {
+					a.println("[FAILED] sandbox activation: " + err.Error())
 				}
-				a.check(runRequest{Step: id, Inputs: a.state.Inputs()})
+				a.check(steps.Request{Step: id, Inputs: a.state.Inputs()})
 				a.show(id)
 			}
 		case "s":
 			if id == steps.JumpCloudSCIM {
-				return i + 1, nil
+				return !a.nav.Next(), nil
 			}
 		default:
 			a.println("Unknown answer: " + ans)
+		}
+		if moved() {
+			return false, nil
 		}
 	}
 }
@@ -251,7 +288,7 @@ func (a *accessible) menu(id steps.ID) string {
 	if a.fields[id] != nil {
 		parts = append(parts, "e: change answers")
 	}
-	if d, ok := a.last[id]; ok && len(d.changes) > 0 && !a.o.DryRun {
+	if d, ok := a.last[id]; ok && len(d.Changes) > 0 && !a.o.DryRun {
 		parts = append(parts, "a: apply")
 	}
 	if id == steps.SCIM && !a.o.DryRun && a.state.Snap.IdP != nil {
@@ -284,72 +321,72 @@ func (a *accessible) ask(id steps.ID, f fieldSet) error {
 		c.commit()
 	}
 	if id == steps.Team && in.Team != a.state.Inputs().Team && a.o.Store.Dir != "" {
-		if msg := a.r.lookup(runRequest{Step: id, Inputs: in})().(lookupMsg); msg.saved != nil {
-			if _, err := a.offerResume(msg.saved); err != nil {
-				return err
-			}
-			if a.state.Inputs().Team == in.Team {
-				return nil
-			}
+		if saved, err := a.r.store.Load(in.Team); err == nil {
+			return a.offerResume(saved)
 		}
 	}
-	req := runRequest{Step: id, Inputs: in, Token: tok}
-	req.Reset = staleAfter(id, a.state.Inputs(), in, tok != nil)
-	for _, r := range req.Reset {
+	for _, r := range steps.StaleAfter(id, a.state.Inputs(), in, tok != nil) {
 		delete(a.last, r)
 	}
-	a.check(req)
+	a.check(steps.Request{Step: id, Inputs: in, Token: tok})
 	return nil
 }
 
-// check runs a step's checks, printing each result as it arrives.
-func (a *accessible) check(req runRequest) runDoneMsg {
-	a.runSeq++
-	rn, start := a.r.start(a.ctx, a.runSeq, req)
-	msg := start()
-	for {
-		switch m := msg.(type) {
-		case runStartedMsg:
-			for _, f := range m.pre {
+// check runs a step through the engine, printing each result as it
+// arrives, and follows the navigator's re-checking.
+func (a *accessible) check(req steps.Request) steps.Result {
+	var mu sync.Mutex // the checks report from their own goroutines
+	res := a.r.flow.Run(a.ctx, req, func(ev steps.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev.Kind {
+		case steps.ChecksStarted:
+			for _, f := range ev.Findings {
 				sym, _ := a.st.severity(f.Severity)
 				a.println(wrapIndent(sym+" "+f.Message, a.width, "  "))
 			}
-			if len(m.names) > 0 {
-				a.printf("  Checking: %s\n", strings.Join(m.names, "; "))
+			if len(ev.Names) > 0 {
+				a.printf("  Checking: %s\n", strings.Join(ev.Names, "; "))
 			}
-		case checkDoneMsg:
-			sym, _ := a.st.severity(sevOf(m.findings))
+		case steps.CheckDone:
+			sym, _ := a.st.severity(sevOf(ev.Findings))
 			name := ""
-			if len(m.findings) > 0 {
-				name = m.findings[0].Check
+			if len(ev.Findings) > 0 {
+				name = ev.Findings[0].Check
 			}
 			a.printf("  %s %s\n", sym, name)
-			for _, f := range m.findings {
+			for _, f := range ev.Findings {
 				a.println(wrapIndent(f.Message, a.width, "      "))
 			}
-		case runDoneMsg:
-			if !m.cancelled {
-				a.state.Snap = m.snap
-				a.last[req.Step] = m
-			}
-			a.printf("  Result: %s\n", statusMarks[worst(m.findings)].word)
-			return m
 		}
-		msg = <-rn.events
+	})
+	if res.Cancelled || a.refresh() != nil {
+		a.nav.StopRechecking()
+		a.println("  Result: stopped before the end")
+		return res
 	}
+	a.last[req.Step] = res
+	a.printf("  Result: %s\n", statusMarks[a.state.Snap.status(req.Step)].word)
+	if res.SaveErr != nil {
+		a.println("  The session could not be saved: " + res.SaveErr.Error())
+	}
+	if _, stopped := a.nav.Rechecked(req.Step, a.state.Snap.Session); stopped {
+		a.println("Re-checking stopped here: this step is no longer verified (see its checks).")
+	}
+	return res
 }
 
 // show prints the plan and the values of a step after its checks.
 func (a *accessible) show(id steps.ID) {
 	d := a.last[id]
-	for _, f := range d.findings {
+	for _, f := range d.Findings {
 		if f.Code == "not_applied" || f.Code == "dry_run_not_sent" || f.Code == "plan_failed" {
 			sym, _ := a.st.severity(f.Severity)
 			a.println(wrapIndent(sym+" "+f.Message, a.width, "  "))
 		}
 	}
-	if len(d.changes) > 0 {
-		a.println(renderPlan(a.st, a.width, a.o.APIBase, d.changes))
+	if len(d.Changes) > 0 {
+		a.println(renderPlan(a.st, a.width, a.o.APIBase, d.Changes))
 	}
 	var title string
 	var vs []steps.Value
@@ -373,56 +410,44 @@ func (a *accessible) show(id steps.ID) {
 	}
 }
 
+// mayLeave applies the engine's leave rule, asking about warnings.
 func (a *accessible) mayLeave(id steps.ID) (bool, error) {
-	d, ok := a.last[id]
-	if !ok {
-		a.println("The checks have not run yet: r runs them.")
+	d, ran := a.last[id]
+	block, warn := steps.Leave(ran, false, d.Findings)
+	switch {
+	case block != "":
+		a.println(block)
 		return false, nil
+	case warn != "":
+		return a.yesNo(wrapIndent("This step has "+warn+" Continue anyway?", a.width, ""), false)
 	}
-	if d.findings.HasErrors() {
-		a.println("A check failed: fix it (e changes the answers, r checks again) before going on.")
-		return false, nil
-	}
-	n := 0
-	for _, f := range d.findings {
-		if f.Severity == model.SeverityWarning {
-			n++
-		}
-	}
-	if n == 0 {
-		return true, nil
-	}
-	return a.yesNo(fmt.Sprintf("This step has %s. Continue anyway?", plural(n, "warning")), false)
+	return true, nil
 }
 
-func (a *accessible) apply(id steps.ID) error {
+func (a *accessible) apply(id steps.ID) {
 	d := a.last[id]
-	if len(d.changes) == 0 || a.o.DryRun {
+	if len(d.Changes) == 0 || a.o.DryRun {
 		a.println("Nothing to apply here.")
-		return nil
+		return
 	}
-	ch := d.changes[0]
+	ch := d.Changes[0]
 	ok, err := a.yesNo(fmt.Sprintf("Send %s %s to Cloudflare now?", ch.Method, requestURL(a.o.APIBase, ch.Path)), false)
 	if err != nil || !ok {
 		if err == nil {
 			a.println("Nothing was sent.")
 		}
-		return err
+		return
 	}
-	msg := a.r.apply(a.ctx, id, d.changes)().(appliedMsg)
-	for _, c := range msg.applied {
+	applied, err := a.r.flow.Apply(a.ctx, d.Changes)
+	for _, c := range applied {
 		a.println("[done] " + c.Summary)
 	}
-	if msg.err != nil {
-		a.println("[FAILED] apply stopped: " + msg.err.Error() + "; what was done is saved.")
+	if err != nil {
+		a.println("[FAILED] apply stopped: " + err.Error() + "; what was done is saved.")
 	}
-	if msg.err == nil || len(msg.applied) > 0 {
-		a.state.Snap = msg.snap
-	}
-	a.state.Applied = append(a.state.Applied, msg.applied...)
-	a.check(runRequest{Step: id, Inputs: a.state.Inputs()})
+	a.state.Applied = append(a.state.Applied, applied...)
+	a.check(steps.Request{Step: id, Inputs: a.state.Inputs()})
 	a.show(id)
-	return nil
 }
 
 // lineReader hands out at most one line per Read, so each of huh's prompts

@@ -5,7 +5,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"jcaccess/model"
 	"jcaccess/steps"
 )
 
@@ -19,7 +18,7 @@ func (w *Wizard) afterLoad() tea.Cmd {
 		return nil
 	}
 	w.phase = phaseSteps
-	return w.comps[w.cur].Enter()
+	return w.comps[w.nav.Index()].Enter()
 }
 
 // resume swaps in the saved session; fresh keeps the new one.
@@ -37,7 +36,7 @@ func (w *Wizard) fresh() tea.Cmd {
 		w.pending = nil
 		return w.commit(*p)
 	}
-	return w.comps[w.cur].Enter()
+	return w.comps[w.nav.Index()].Enter()
 }
 
 // afterResume re-checks what was verified, in order, before carrying on.
@@ -45,60 +44,65 @@ func (w *Wizard) afterResume() tea.Cmd {
 	for _, c := range w.comps {
 		c.Reset()
 	}
-	w.chain = nil
-	for _, s := range steps.All() {
-		if w.c.State.Snap.status(s.ID()) == model.StatusVerified {
-			w.chain = append(w.chain, s.ID())
-		}
-	}
+	prev := w.nav.Index()
+	w.nav.Resume(w.c.State.Snap.Session)
 	w.phase = phaseSteps
-	return w.continueChain()
+	w.status = w.recheckStatus()
+	return w.switchFrom(prev)
 }
 
-func (w *Wizard) continueChain() tea.Cmd {
-	if len(w.chain) == 0 {
-		w.status = ""
-		return w.moveTo(w.firstUnverified())
+// afterRecheck follows the engine's resume rule once a step re-checked
+// after a resume has finished.
+func (w *Wizard) afterRecheck(msg runDoneMsg) tea.Cmd {
+	if !w.nav.RecheckingNow(msg.step) {
+		return nil
 	}
-	id := w.chain[0]
-	if id == steps.Credentials && !w.c.State.Snap.HasClient {
-		w.status = "Resuming: type the API token; the rest is re-checked after it."
-	} else {
-		w.status = fmt.Sprintf("Re-checking what was verified before (%d left); esc stops.", len(w.chain))
+	if msg.cancelled {
+		w.nav.StopRechecking()
+		return nil
 	}
-	return w.moveTo(index(id))
+	prev := w.nav.Index()
+	if _, stopped := w.nav.Rechecked(msg.step, w.c.State.Snap.Session); stopped {
+		w.status = "Re-checking stopped here: this step is no longer verified (see its checks)."
+		return nil
+	}
+	w.status = w.recheckStatus()
+	return w.switchFrom(prev)
 }
 
-func (w *Wizard) firstUnverified() int {
-	for i, s := range steps.All() {
-		if w.c.State.Snap.status(s.ID()) != model.StatusVerified {
-			return i
-		}
+func (w *Wizard) recheckStatus() string {
+	switch {
+	case w.nav.Rechecking() == 0:
+		return ""
+	case w.nav.Current() == steps.Credentials && !w.c.State.Snap.HasClient:
+		return "Resuming: type the API token; the rest is re-checked after it."
 	}
-	return len(w.comps) - 1
+	return fmt.Sprintf("Re-checking what was verified before (%d left); esc stops.", w.nav.Rechecking())
 }
 
-func (w *Wizard) moveTo(i int) tea.Cmd {
-	if w.active != nil && w.active.step == w.comps[w.cur].ID() && i != w.cur {
+// switchFrom shows the navigator's current step: the step at prev stops its
+// checks (if it is left) and its screen.
+func (w *Wizard) switchFrom(prev int) tea.Cmd {
+	cur := w.nav.Index()
+	if w.active != nil && w.active.step == w.comps[prev].ID() && prev != cur {
 		w.cancelActive("")
 	}
-	w.comps[w.cur].Leave()
-	w.cur = i
+	w.comps[prev].Leave()
 	w.confirm = ""
-	return w.comps[i].Enter()
+	return w.comps[cur].Enter()
 }
 
 // advance goes to the next step, or to the summary after the last.
 func (w *Wizard) advance() tea.Cmd {
-	w.chain = nil
-	if w.cur == len(w.comps)-1 {
+	prev := w.nav.Index()
+	if !w.nav.Next() {
 		return w.enterSummary()
 	}
-	return w.moveTo(w.cur + 1)
+	return w.switchFrom(prev)
 }
 
 func (w *Wizard) enterSummary() tea.Cmd {
-	w.comps[w.cur].Leave()
+	w.comps[w.nav.Index()].Leave()
 	w.phase = phaseSummary
 	w.summaryVP.GotoTop()
 	o := newOutcome(w.c)

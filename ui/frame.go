@@ -114,7 +114,7 @@ func (w *Wizard) stepList() []string {
 		}
 		cur := " "
 		name := fmt.Sprintf("%d %s", i+1, s.ID())
-		if i == w.cur && w.phase == phaseSteps {
+		if i == w.nav.Index() && w.phase == phaseSteps {
 			cur = st.Current.Render("▸")
 			name = st.Current.Render(name)
 		}
@@ -135,13 +135,13 @@ func (w *Wizard) titleLine() string {
 	case phaseQuitting:
 		return st.Title.Render("Saving…")
 	}
-	s := steps.All()[w.cur]
+	s := steps.All()[w.nav.Index()]
 	status := w.c.State.Snap.status(s.ID())
 	right := st.status(status).Render(st.statusSym(status) + " " + statusMarks[status].word)
 	if w.active != nil && w.active.step == s.ID() {
 		right = st.Info.Render(w.c.frame() + " checking")
 	}
-	left := st.Title.Render(fmt.Sprintf("Step %d of %d · %s", w.cur+1, len(w.comps), s.Title()))
+	left := st.Title.Render(fmt.Sprintf("Step %d of %d · %s", w.nav.Index()+1, len(w.comps), s.Title()))
 	gap := w.c.Width - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
 		return left
@@ -161,7 +161,7 @@ func (w *Wizard) body() string {
 		w.summaryVP.SetContent(newOutcome(w.c).text(w.c.Styles, w.summaryVP.Width(), w.report.path, w.report.err))
 		return w.summaryVP.View()
 	}
-	return w.comps[w.cur].View()
+	return w.comps[w.nav.Index()].View()
 }
 
 // statusLines is the line above the keys: a question, an error or a
@@ -195,7 +195,7 @@ func (w *Wizard) footer() string {
 	case phaseSummary:
 		bs = []key.Binding{with(k.Next, "finish"), k.Back, k.Down, k.Up, with(k.Quit, "finish")}
 	case phaseSteps:
-		comp := w.comps[w.cur]
+		comp := w.comps[w.nav.Index()]
 		if w.confirm != "" {
 			bs = []key.Binding{with(k.Yes, "continue"), with(k.No, "stay"), k.ForceQuit}
 			break
@@ -205,11 +205,11 @@ func (w *Wizard) footer() string {
 			break
 		}
 		next := k.Next
-		if w.cur == len(w.comps)-1 {
+		if w.nav.Index() == len(w.comps)-1 {
 			next = with(next, "summary")
 		}
 		bs = append([]key.Binding{next, k.Back}, comp.ShortHelp()...)
-		if len(w.chain) > 0 {
+		if w.nav.Rechecking() > 0 {
 			bs = append(bs, with(k.Cancel, "stop re-checking"))
 		}
 		bs = append(bs, k.Help, k.Quit)

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -12,9 +11,9 @@ import (
 	"jcaccess/steps"
 )
 
-// One-shot engine jobs: each takes the runner's lock for its whole length.
+// One-shot engine calls, as tea.Cmds.
 
-// appliedMsg is the answer to an apply job.
+// appliedMsg is the answer to an apply.
 type appliedMsg struct {
 	step    steps.ID
 	applied []model.Change
@@ -25,34 +24,10 @@ type appliedMsg struct {
 // apply sends one step's planned changes, exactly as shown.
 func (r *Runner) apply(ctx context.Context, id steps.ID, changes []model.Change) tea.Cmd {
 	return func() tea.Msg {
-		if err := r.lock(ctx); err != nil {
-			return appliedMsg{step: id, err: err}
-		}
-		defer r.unlock()
-		r.touched = true
-		applied, err := steps.ApplyChanges(ctx, r.env, changes, r.saveFunc())
-		r.env.RegenerateSCIMSecret = false
-		if len(applied) > 0 {
-			r.refreshIdPList(ctx)
-		}
-		return appliedMsg{step: id, applied: applied, err: err, snap: snapshot(r.env)}
-	}
-}
-
-// refreshIdPList works around the engine's short-lived cache of the IdP
-// listing (Env.idps), which an apply does not update: the check right after
-// an apply would read the listing from before it and take the new login
-// method for deleted. The credentials step's listing check stores a fresh
-// listing. Harmless once the engine refreshes the cache itself.
-func (r *Runner) refreshIdPList(ctx context.Context) {
-	if r.env.CF == nil {
-		return
-	}
-	s, _ := steps.ByID(steps.Credentials)
-	for _, c := range s.Checks(r.env) {
-		if c.Name == "identity providers readable" {
-			runCheck(ctx, r.timeout(), c)
-		}
+		applied, err := r.flow.Apply(ctx, changes)
+		msg := appliedMsg{step: id, applied: applied, err: err}
+		msg.snap, _ = r.snap(context.WithoutCancel(ctx))
+		return msg
 	}
 }
 
@@ -60,26 +35,10 @@ func (r *Runner) refreshIdPList(ctx context.Context) {
 type activatedMsg struct{ err error }
 
 func (r *Runner) activate(ctx context.Context) tea.Cmd {
-	return func() tea.Msg {
-		if err := r.lock(ctx); err != nil {
-			return activatedMsg{err: err}
-		}
-		defer r.unlock()
-		env := r.env
-		base := env.Session.SCIMEndpoint
-		if p := env.ExistingIdP(); p != nil && p.SCIMConfig.SCIMBaseURL != "" {
-			base = p.SCIMConfig.SCIMBaseURL
-		}
-		if env.Sandbox == nil || base == "" || env.SCIMSecret.IsZero() {
-			return activatedMsg{err: fmt.Errorf("nothing to activate: the SCIM endpoint and a fresh secret are needed (scim step)")}
-		}
-		actx, cancel := context.WithTimeout(ctx, r.timeout())
-		defer cancel()
-		return activatedMsg{err: env.Sandbox.ActivateSCIM(actx, base, env.SCIMSecret)}
-	}
+	return func() tea.Msg { return activatedMsg{err: r.flow.Activate(ctx)} }
 }
 
-// snapshotMsg carries the engine state, on start and after a session swap.
+// snapshotMsg carries the engine state, on start and after a resume.
 type snapshotMsg struct {
 	snap    Snapshot
 	resumed bool
@@ -87,27 +46,25 @@ type snapshotMsg struct {
 
 func (r *Runner) snapshot(ctx context.Context) tea.Cmd {
 	return func() tea.Msg {
-		if err := r.lock(ctx); err != nil {
+		snap, err := r.snap(ctx)
+		if err != nil {
 			return ErrorMsg{err}
 		}
-		defer r.unlock()
-		return snapshotMsg{snap: snapshot(r.env)}
+		return snapshotMsg{snap: snap}
 	}
 }
 
 // resume swaps in a saved session.
 func (r *Runner) resume(ctx context.Context, saved *model.Session) tea.Cmd {
 	return func() tea.Msg {
-		if err := r.lock(ctx); err != nil {
+		if err := r.flow.Resume(ctx, saved); err != nil {
 			return ErrorMsg{err}
 		}
-		defer r.unlock()
-		r.env.Session = cloneSession(saved)
-		r.touched = true
-		if r.env.Session.Steps == nil {
-			r.env.Session.Steps = map[string]model.StepState{}
+		snap, err := r.snap(ctx)
+		if err != nil {
+			return ErrorMsg{err}
 		}
-		return snapshotMsg{snap: snapshot(r.env), resumed: true}
+		return snapshotMsg{snap: snap, resumed: true}
 	}
 }
 
@@ -140,20 +97,13 @@ type savedMsg struct {
 	wrote bool
 }
 
-// saveNow saves the session, waiting at most a few seconds for a job in
+// saveNow saves the session, waiting at most a few seconds for a call in
 // flight to finish.
 func (r *Runner) saveNow() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := r.lock(ctx); err != nil {
-			return savedMsg{err: fmt.Errorf("the session could not be saved: a request was still running (%v)", err)}
-		}
-		defer r.unlock()
-		if !r.touched || r.env.Session.Inputs.Team == "" || r.store.Dir == "" {
-			return savedMsg{}
-		}
-		err := r.saveLocked()
-		return savedMsg{err: err, wrote: err == nil}
+		wrote, err := r.flow.SaveNow(ctx)
+		return savedMsg{err: err, wrote: wrote}
 	}
 }

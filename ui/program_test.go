@@ -196,9 +196,12 @@ func TestProgramDryRunChangesNothing(t *testing.T) {
 		p.waitStep(n, "verified")
 		p.press("n")
 	}
-	p.waitStep(8, "verified")
-	p.wait("DRY RUN")
+	// Nothing was sent, so nothing could be tested: a warning, not a tick.
+	p.waitStep(8, "warning")
+	p.wait("not tested yet")
 	p.press("n")
+	p.wait("Continue anyway?")
+	p.press("y")
 	p.wait("Setup summary · acme (acme.cloudflareaccess.com) · dry run", "Nothing: this was a dry run")
 	p.press("q")
 	if r := p.result(); r.Outcome != Finished {

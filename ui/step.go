@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"fmt"
-	"reflect"
-
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
@@ -121,7 +118,7 @@ func (b *stepBase) Typing() bool { return b.editing || b.confirmApply }
 func (b *stepBase) snap() Snapshot {
 	return b.c.State.Snap
 }
-func (b *stepBase) inputs() model.Inputs { return cloneInputs(b.c.State.Inputs()) }
+func (b *stepBase) inputs() model.Inputs { return b.c.State.Inputs().Clone() }
 
 func (b *stepBase) Enter() tea.Cmd {
 	b.active = true
@@ -205,7 +202,7 @@ func (b *stepBase) updateForm(msg tea.Msg) tea.Cmd {
 	if b.rs.running {
 		tmp := b.inputs()
 		tok := b.fields.read(&tmp)
-		if tok != nil || !reflect.DeepEqual(owned(b.id, tmp), owned(b.id, b.rs.inputs)) {
+		if tok != nil || steps.AnswersChanged(b.id, tmp, b.rs.inputs) {
 			return tea.Batch(cmd, send(cancelRequest{step: b.id}))
 		}
 	}
@@ -265,7 +262,8 @@ func (b *stepBase) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// Leaving gates Next: no failed check; a warning asks for confirmation.
+// Leaving gates Next: what the screen is busy with first, then the
+// engine's rule on the step's findings.
 func (b *stepBase) Leaving() (block, warn string) {
 	switch {
 	case b.editing:
@@ -274,32 +272,6 @@ func (b *stepBase) Leaving() (block, warn string) {
 		return "The change is being sent; wait for Cloudflare's answer.", ""
 	case b.rs.running:
 		return "The checks are still running; wait for them (or press r to start again).", ""
-	case !b.rs.done && b.fields != nil:
-		return "Answer the questions first (e), then the checks run.", ""
-	case !b.rs.done:
-		return "The checks have not run yet: press r.", ""
 	}
-	var errs, warns model.Findings
-	for _, f := range b.rs.findings {
-		switch f.Severity {
-		case model.SeverityError:
-			errs = append(errs, f)
-		case model.SeverityWarning:
-			warns = append(warns, f)
-		}
-	}
-	if len(errs) > 0 {
-		return "A check failed: fix it (e to change the answers, r to check again) before going on.", ""
-	}
-	if len(warns) > 0 {
-		return "", plural(len(warns), "warning") + ": " + warns[0].Message
-	}
-	return "", ""
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return steps.Leave(b.rs.done, b.fields != nil, b.rs.findings)
 }

@@ -29,14 +29,13 @@ type Wizard struct {
 	c      *Common
 	runner *Runner
 	comps  []Component
-	cur    int
+	nav    steps.Nav
 	phase  phase
 
 	saved    *model.Session // offered for resume
 	pending  *runRequest    // a team's run waiting for the resume answer
 	lookedUp map[string]bool
-	chain    []steps.ID // verified steps to re-check after resuming
-	confirm  string     // a warning awaiting y/n before Next
+	confirm  string // a warning awaiting y/n before Next
 
 	active *run
 	runSeq int
@@ -85,7 +84,7 @@ func New(ctx context.Context, o Options) *Wizard {
 // snapshotOf reads the environment before any job runs (nothing else
 // touches it yet); the first job replaces it.
 func snapshotOf(env *steps.Env) Snapshot {
-	return Snapshot{Session: cloneSession(env.Session), Values: map[steps.ID][]steps.Value{}, HasClient: env.CF != nil, Sandbox: env.Sandbox != nil}
+	return Snapshot{Session: env.Session.Clone(), Values: map[steps.ID][]steps.Value{}, HasClient: env.CF != nil, Sandbox: env.Sandbox != nil}
 }
 
 // Common exposes the shared state, for tests and the command layer.
@@ -116,15 +115,6 @@ func (w *Wizard) comp(id steps.ID) Component {
 		}
 	}
 	return w.comps[0]
-}
-
-func index(id steps.ID) int {
-	for i, s := range steps.All() {
-		if s.ID() == id {
-			return i
-		}
-	}
-	return 0
 }
 
 func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -194,7 +184,7 @@ func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return w, nil
 	}
 	if w.phase == phaseSteps {
-		return w, w.comps[w.cur].Update(msg)
+		return w, w.comps[w.nav.Index()].Update(msg)
 	}
 	return w, nil
 }
@@ -233,14 +223,13 @@ func (w *Wizard) afterLookup(msg lookupMsg) tea.Cmd {
 // back to unverified, and runs the step's checks.
 func (w *Wizard) commit(req runRequest) tea.Cmd {
 	snap := &w.c.State.Snap
-	req.Reset = staleAfter(req.Step, snap.Session.Inputs, req.Inputs, req.Token != nil)
-	for _, id := range req.Reset {
+	for _, id := range steps.StaleAfter(req.Step, snap.Session.Inputs, req.Inputs, req.Token != nil) {
 		if id != req.Step {
 			w.comp(id).Reset()
 		}
 		delete(snap.Session.Steps, string(id))
 	}
-	snap.Session.Inputs = cloneInputs(req.Inputs)
+	snap.Session.Inputs = req.Inputs.Clone()
 	return w.startRun(req)
 }
 
@@ -249,7 +238,7 @@ func (w *Wizard) startRun(req runRequest) tea.Cmd {
 	w.runSeq++
 	rn, cmd := w.runner.start(w.c.Ctx, w.runSeq, req)
 	w.active = rn
-	return tea.Batch(w.comp(req.Step).Update(runBeganMsg{run: rn.id, step: req.Step, inputs: cloneInputs(req.Inputs)}), cmd)
+	return tea.Batch(w.comp(req.Step).Update(runBeganMsg{run: rn.id, step: req.Step, inputs: req.Inputs.Clone()}), cmd)
 }
 
 // cancelActive stops the checks in flight; their late events are ignored.
@@ -276,17 +265,7 @@ func (w *Wizard) done(msg runDoneMsg) tea.Cmd {
 	if msg.saveErr != nil {
 		w.err = fmt.Errorf("the session could not be saved: %w", msg.saveErr)
 	}
-	cmd := w.comp(msg.step).Update(msg)
-	if len(w.chain) == 0 || w.chain[0] != msg.step {
-		return cmd
-	}
-	if msg.cancelled || worst(msg.findings) != model.StatusVerified {
-		w.chain = nil
-		w.status = "Re-checking stopped here: this step is no longer verified (see its checks)."
-		return cmd
-	}
-	w.chain = w.chain[1:]
-	return tea.Batch(cmd, w.continueChain())
+	return tea.Batch(w.comp(msg.step).Update(msg), w.afterRecheck(msg))
 }
 
 func (w *Wizard) handleKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -317,7 +296,7 @@ func (w *Wizard) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return w.finish()
 		case key.Matches(msg, k.Back):
 			w.phase = phaseSteps
-			return w.comps[w.cur].Enter()
+			return w.comps[w.nav.Index()].Enter()
 		case key.Matches(msg, k.Up):
 			w.summaryVP.ScrollUp(1)
 		case key.Matches(msg, k.Down):
@@ -332,7 +311,7 @@ func (w *Wizard) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		return nil
 	}
-	comp := w.comps[w.cur]
+	comp := w.comps[w.nav.Index()]
 	if w.confirm != "" {
 		switch {
 		case key.Matches(msg, k.Yes):
@@ -350,8 +329,8 @@ func (w *Wizard) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return w.quit()
-	case key.Matches(msg, k.Cancel) && len(w.chain) > 0:
-		w.chain = nil
+	case key.Matches(msg, k.Cancel) && w.nav.Rechecking() > 0:
+		w.nav.StopRechecking()
 		w.status = "Stopped re-checking; the steps after this one keep their saved status until you reach them."
 		return nil
 	case key.Matches(msg, k.Next):
@@ -366,9 +345,9 @@ func (w *Wizard) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, k.Back):
-		if w.cur > 0 {
-			w.chain = nil
-			return w.moveTo(w.cur - 1)
+		prev := w.nav.Index()
+		if w.nav.Back() {
+			return w.switchFrom(prev)
 		}
 		return nil
 	}

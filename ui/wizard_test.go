@@ -129,6 +129,8 @@ func TestDryRunShowsThePlanAndSendsNothing(t *testing.T) {
 	d.press("a")
 	d.mustSee("Dry run: nothing is sent.")
 	d.press("n", "n", "n", "n")
+	d.mustSee("! 8 test", "not tested yet", "Continue anyway?")
+	d.press("y")
 	d.mustSee("Summary", "dry run")
 	if n := len(w.api.MutatingRequests()); n != 0 {
 		t.Fatalf("a dry run sent %d mutating requests", n)

@@ -107,7 +107,7 @@ type setup struct {
 func (w *world) options(s setup) Options {
 	w.t.Helper()
 	store := model.Store{Dir: w.stateDir}
-	env := &steps.Env{Session: model.NewSession(s.inputs, testNow), HTTP: w.hc, Now: func() time.Time { return testNow }, CheckTimeout: 5 * time.Second}
+	env := &steps.Env{Session: model.NewSession(s.inputs, testNow), Deps: steps.Deps{HTTP: w.hc, Now: func() time.Time { return testNow }, CheckTimeout: 5 * time.Second}}
 	if s.token != "" {
 		env.CF = w.newClient(model.NewSecret(s.token), s.dryRun)
 	}

@@ -204,7 +204,7 @@ func (f *Factory) env(ctx context.Context, o *setupOptions, readOnly bool) (*ste
 		return nil, store, err
 	}
 	cf := cloudflare.New(cloudflare.Config{Token: tok, BaseURL: base, HTTPClient: f.HTTPClient, ReadOnly: readOnly, Retries: 2})
-	env := &steps.Env{Session: sess, CF: cf, HTTP: f.HTTPClient, Now: f.Now}
+	env := &steps.Env{Session: sess, Deps: steps.Deps{CF: cf, HTTP: f.HTTPClient, Now: f.Now}}
 	if sb != nil {
 		env.Sandbox = sb
 		env.JumpCloudHost = sb.JumpCloudHost()

@@ -47,11 +47,15 @@ func TestWizardSmokeInTmux(t *testing.T) {
 	}
 	waitFor("Step 1 of 8")
 	waitFor("team domain answers")
-	for _, step := range []string{"Step 2 of 8", "Step 3 of 8"} {
+	// n moves on only once the step's checks have finished: wait for each.
+	for _, step := range []struct{ next, done string }{{"Step 2 of 8", "✔ 2 credentials"}, {"Step 3 of 8", ""}} {
 		if _, err := tmux("send-keys", "-t", "smoke", "n"); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(step)
+		waitFor(step.next)
+		if step.done != "" {
+			waitFor(step.done)
+		}
 	}
 	if _, err := tmux("send-keys", "-t", "smoke", "C-c"); err != nil {
 		t.Fatal(err)

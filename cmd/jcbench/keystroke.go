@@ -189,8 +189,8 @@ func walkTo(sb *sandbox.Sandbox, stateDir string, n int) (*uiDriver, error) {
 		return cloudflare.New(cloudflare.Config{Token: tok, BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, Retries: 2})
 	}
 	env := &steps.Env{
-		Session: model.NewSession(sb.Inputs(), time.Now()), CF: newClient(model.NewSecret(sb.Token)),
-		HTTP: sb.HTTPClient, Now: time.Now, JumpCloudHost: sb.JumpCloudHost(), Sandbox: sb,
+		Session: model.NewSession(sb.Inputs(), time.Now()),
+		Deps:    steps.Deps{CF: newClient(model.NewSecret(sb.Token)), HTTP: sb.HTTPClient, Now: time.Now, JumpCloudHost: sb.JumpCloudHost(), Sandbox: sb},
 	}
 	o := ui.Options{
 		Env: env, Store: model.Store{Dir: stateDir}, NewClient: newClient, APIBase: sb.APIBaseURL, TokenFromEnv: true,

@@ -22,10 +22,12 @@ func world(dir string) (*sandbox.Sandbox, error) {
 func env(sb *sandbox.Sandbox) *steps.Env {
 	return &steps.Env{
 		Session: model.NewSession(sb.Inputs(), time.Now()),
-		CF: cloudflare.New(cloudflare.Config{
-			Token: model.NewSecret(sb.Token), BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, Retries: 2,
-		}),
-		HTTP: sb.HTTPClient,
+		Deps: steps.Deps{
+			CF: cloudflare.New(cloudflare.Config{
+				Token: model.NewSecret(sb.Token), BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, Retries: 2,
+			}),
+			HTTP: sb.HTTPClient,
+		},
 	}
 }
 
