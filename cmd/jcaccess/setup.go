@@ -31,7 +31,14 @@ type setupOptions struct {
 	Fresh      bool
 }
 
+// addFlags adds the flags of the headless commands: the answers, and --json.
 func (o *setupOptions) addFlags(cmd *cobra.Command) {
+	o.addInputFlags(cmd)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print one JSON document on stdout; progress goes to stderr")
+}
+
+// addInputFlags adds the answers' flags, which the wizard shares.
+func (o *setupOptions) addInputFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVarP(&o.ConfigPath, "config", "c", "", "YAML config file (see README: Config reference)")
 	fl.StringVar(&o.Team, "team", "", "Zero Trust team name or team domain (overrides the config's team)")
@@ -39,7 +46,6 @@ func (o *setupOptions) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&o.AccountID, "account-id", "", "Cloudflare account ID (default $CLOUDFLARE_ACCOUNT_ID, else discovered)")
 	fl.StringVar(&o.Metadata, "metadata", "", "JumpCloud metadata XML: file path or https URL")
 	fl.StringVar(&o.IdPName, "idp-name", "", "login method name (default JumpCloud)")
-	fl.BoolVar(&o.JSON, "json", false, "print one JSON document on stdout; progress goes to stderr")
 	fl.BoolVar(&o.Sandbox, "sandbox", false, "run against the embedded offline sandbox (no account, no network)")
 	fl.BoolVar(&o.Fresh, "fresh", false, "with --sandbox: start a new sandbox world")
 }

@@ -61,17 +61,10 @@ Without a terminal, use jcaccess plan and jcaccess apply.`,
 			return runSetup(cmd.Context(), f, o)
 		},
 	}
+	o.addInputFlags(cmd)
 	fl := cmd.Flags()
-	fl.StringVarP(&o.ConfigPath, "config", "c", "", "YAML config file with the answers (see README: Config reference)")
-	fl.StringVar(&o.Team, "team", "", "Zero Trust team name or team domain")
-	fl.StringVar(&o.TeamDomain, "team-domain", "", "team domain when it is not <team>.cloudflareaccess.com")
-	fl.StringVar(&o.AccountID, "account-id", "", "Cloudflare account ID (default $CLOUDFLARE_ACCOUNT_ID, else discovered)")
-	fl.StringVar(&o.Metadata, "metadata", "", "JumpCloud metadata XML: file path or https URL")
-	fl.StringVar(&o.IdPName, "idp-name", "", "login method name (default JumpCloud)")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "read-only: run every check, show every change, send none")
 	fl.BoolVar(&o.Accessible, "accessible", false, "plain line-by-line prompts for screen readers (also ACCESSIBLE=1 or TERM=dumb)")
-	fl.BoolVar(&o.setupOptions.Sandbox, "sandbox", false, "run against the embedded offline sandbox (no account, no network)")
-	fl.BoolVar(&o.Fresh, "fresh", false, "with --sandbox: start a new sandbox world")
 	return cmd
 }
 
