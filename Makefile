@@ -29,7 +29,6 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./steps/samlmeta -run '^$$' -fuzz '^FuzzInspect$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./steps/samlmeta -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./model -run '^$$' -fuzz '^FuzzDecodeSession$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/jcaccess -run '^$$' -fuzz '^FuzzDecodeConfig$$' -fuzztime $(FUZZTIME)
 
