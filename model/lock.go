@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // ErrLocked means another jcaccess process holds the team's lock.
@@ -16,8 +15,9 @@ var ErrLocked = errors.New("locked")
 
 // Lock takes the team's lock for the life of this process's work on it, so
 // two jcaccess processes never race on one team's session or its login
-// method. The lock is the kernel's (flock): it goes away with the process,
-// even after kill -9, so a crash never leaves a stale lock behind.
+// method. The lock is the kernel's (flock on Unix, LockFileEx on Windows): it
+// goes away with the process, even after kill -9, so a crash never leaves a
+// stale lock behind.
 func (s Store) Lock(team string) (release func(), err error) {
 	if err := checkTeamKey(team); err != nil {
 		return nil, err
@@ -30,10 +30,10 @@ func (s Store) Lock(team string) (release func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(fh.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if held, err := tryLock(fh); err != nil || held {
 		holder, _ := io.ReadAll(io.LimitReader(fh, 32))
 		fh.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if held {
 			who := "another jcaccess"
 			if pid, perr := strconv.Atoi(strings.TrimSpace(string(holder))); perr == nil {
 				who = fmt.Sprintf("another jcaccess (pid %d)", pid)
@@ -47,7 +47,7 @@ func (s Store) Lock(team string) (release func(), err error) {
 		fh.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return func() {
-		syscall.Flock(int(fh.Fd()), syscall.LOCK_UN)
+		unlock(fh)
 		fh.Close()
 	}, nil
 }

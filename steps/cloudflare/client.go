@@ -1,26 +1,29 @@
 package cloudflare
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	cf "github.com/cloudflare/cloudflare-go/v6"
-	"github.com/cloudflare/cloudflare-go/v6/accounts"
-	"github.com/cloudflare/cloudflare-go/v6/option"
-	"github.com/cloudflare/cloudflare-go/v6/zero_trust"
 
 	"jcaccess/model"
 )
 
 // DefaultBaseURL is the production API.
 const DefaultBaseURL = "https://api.cloudflare.com/client/v4/"
+
+// maxAnswer bounds what one answer may occupy in memory; an identity
+// provider list page is a few hundred KB at most.
+const maxAnswer = 32 << 20
 
 // Config says how to reach the API.
 type Config struct {
@@ -31,8 +34,8 @@ type Config struct {
 	// the client itself, so plan and check cannot change anything whatever a
 	// step asks for.
 	ReadOnly bool
-	// Retries for reads and idempotent writes. Creates are never retried by
-	// the SDK: a create whose answer was lost is found and adopted instead.
+	// Retries for reads and idempotent writes. Creates are never retried: a
+	// create whose answer was lost is found and adopted instead.
 	Retries int
 	// Timeout of one HTTP attempt.
 	Timeout time.Duration
@@ -40,9 +43,12 @@ type Config struct {
 
 // Client talks to one Cloudflare API endpoint with one token.
 type Client struct {
-	sdk      *cf.Client
+	base     *url.URL
+	hc       *http.Client
+	token    model.Secret
 	readOnly bool
 	retries  int
+	timeout  time.Duration
 }
 
 // ErrReadOnly is returned when a read-only client is asked to write.
@@ -58,6 +64,11 @@ func New(cfg Config) *Client {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
+	u, err := url.Parse(base)
+	if err != nil {
+		// Every request then fails with this error, named by its operation.
+		u = nil
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = http.DefaultClient
@@ -66,28 +77,7 @@ func New(cfg Config) *Client {
 	if timeout == 0 {
 		timeout = 20 * time.Second
 	}
-	opts := []option.RequestOption{
-		option.WithBaseURL(base),
-		option.WithHTTPClient(hc),
-		option.WithAPIToken(cfg.Token.Reveal()),
-		// The SDK also reads legacy key/email variables from the environment;
-		// this tool authenticates with the token alone.
-		option.WithHeaderDel("X-Auth-Key"),
-		option.WithHeaderDel("X-Auth-Email"),
-		option.WithHeaderDel("X-Auth-User-Service-Key"),
-		option.WithMaxRetries(cfg.Retries),
-		option.WithRequestTimeout(timeout),
-		option.WithHeader("User-Agent", "jcaccess"),
-	}
-	if cfg.ReadOnly {
-		opts = append(opts, option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
-			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, ErrReadOnly)
-			}
-			return next(r)
-		}))
-	}
-	return &Client{sdk: cf.NewClient(opts...), readOnly: cfg.ReadOnly, retries: cfg.Retries}
+	return &Client{base: u, hc: hc, token: cfg.Token, readOnly: cfg.ReadOnly, retries: max(cfg.Retries, 0), timeout: timeout}
 }
 
 // ReadOnly reports whether the client refuses writes.
@@ -96,17 +86,24 @@ func (c *Client) ReadOnly() bool { return c.readOnly }
 // VerifyToken asks both verify endpoints, account first (account-owned
 // tokens are what the dashboard now recommends), then user.
 func (c *Client) VerifyToken(ctx context.Context, accountID string) (TokenStatus, error) {
+	var res struct {
+		Result struct {
+			ID        string   `json:"id"`
+			Status    string   `json:"status"`
+			ExpiresOn jsonTime `json:"expires_on"`
+		} `json:"result"`
+	}
 	var firstErr error
 	if accountID != "" {
-		res, err := c.sdk.Accounts.Tokens.Verify(ctx, accounts.TokenVerifyParams{AccountID: cf.F(accountID)})
+		err := c.get(ctx, accountPath(accountID, "tokens/verify"), nil, &res)
 		if err == nil {
-			return TokenStatus{ID: res.ID, Status: string(res.Status), ExpiresOn: res.ExpiresOn, Owner: "account"}, nil
+			return TokenStatus{ID: res.Result.ID, Status: res.Result.Status, ExpiresOn: time.Time(res.Result.ExpiresOn), Owner: "account"}, nil
 		}
 		firstErr = err
 	}
-	res, err := c.sdk.User.Tokens.Verify(ctx)
+	err := c.get(ctx, "user/tokens/verify", nil, &res)
 	if err == nil {
-		return TokenStatus{ID: res.ID, Status: string(res.Status), ExpiresOn: res.ExpiresOn, Owner: "user"}, nil
+		return TokenStatus{ID: res.Result.ID, Status: res.Result.Status, ExpiresOn: time.Time(res.Result.ExpiresOn), Owner: "user"}, nil
 	}
 	if firstErr != nil && StatusOf(err) == StatusOf(firstErr) {
 		return TokenStatus{}, wrap("verify the API token", firstErr)
@@ -117,14 +114,15 @@ func (c *Client) VerifyToken(ctx context.Context, accountID string) (TokenStatus
 // Accounts lists the accounts the token can see, for account ID discovery.
 func (c *Client) Accounts(ctx context.Context) ([]Account, error) {
 	var out []Account
-	for page := int64(1); ; page++ {
-		res, err := c.sdk.Accounts.List(ctx, accounts.AccountListParams{Page: cf.F(float64(page)), PerPage: cf.F(float64(50))})
-		if err != nil {
+	for page := 1; ; page++ {
+		var res struct {
+			Result []Account `json:"result"`
+		}
+		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {"50"}}
+		if err := c.get(ctx, "accounts", q, &res); err != nil {
 			return nil, wrap("list accounts", err)
 		}
-		for _, a := range res.Result {
-			out = append(out, Account{ID: a.ID, Name: a.Name})
-		}
+		out = append(out, res.Result...)
 		if len(res.Result) < 50 {
 			return out, nil
 		}
@@ -133,19 +131,20 @@ func (c *Client) Accounts(ctx context.Context) ([]Account, error) {
 
 // Organization reads the Zero Trust organization (one object, not a list).
 func (c *Client) Organization(ctx context.Context, accountID string) (Organization, error) {
-	res, err := c.sdk.ZeroTrust.Organizations.List(ctx, zero_trust.OrganizationListParams{AccountID: cf.F(accountID)})
-	if err != nil {
+	var res struct {
+		Result struct {
+			AuthDomain string `json:"auth_domain"`
+			Name       string `json:"name"`
+			// Some accounts are reported to answer "domain" instead.
+			Domain string `json:"domain"`
+		} `json:"result"`
+	}
+	if err := c.get(ctx, accountPath(accountID, "access/organizations"), nil, &res); err != nil {
 		return Organization{}, wrap("read the Zero Trust organization", err)
 	}
-	org := Organization{AuthDomain: res.AuthDomain, Name: res.Name}
+	org := Organization{AuthDomain: res.Result.AuthDomain, Name: res.Result.Name}
 	if org.AuthDomain == "" {
-		// Some accounts are reported to answer "domain" instead.
-		var raw struct {
-			Domain string `json:"domain"`
-		}
-		if json.Unmarshal([]byte(res.JSON.RawJSON()), &raw) == nil {
-			org.AuthDomain = raw.Domain
-		}
+		org.AuthDomain = res.Result.Domain
 	}
 	return org, nil
 }
@@ -156,18 +155,21 @@ const idpPageSize = 200
 // come back with only ID, Name and Type meaningful.
 func (c *Client) ListIdPs(ctx context.Context, accountID string) ([]IdP, error) {
 	var out []IdP
-	for page := int64(1); ; page++ {
-		res, err := c.sdk.ZeroTrust.IdentityProviders.List(ctx, zero_trust.IdentityProviderListParams{
-			AccountID: cf.F(accountID), Page: cf.F(page), PerPage: cf.F(int64(idpPageSize)),
-		})
-		if err != nil {
+	for page := 1; ; page++ {
+		var res struct {
+			Result []json.RawMessage `json:"result"`
+		}
+		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(idpPageSize)}}
+		if err := c.get(ctx, IdPPath(accountID), q, &res); err != nil {
 			return nil, wrap("list identity providers", err)
 		}
 		for _, item := range res.Result {
 			var p IdP
-			if err := json.Unmarshal([]byte(item.JSON.RawJSON()), &p); err != nil {
+			if err := json.Unmarshal(item, &p); err != nil {
 				// Another type's config may not fit SAMLConfig; keep what identifies it.
-				p = IdP{ID: item.ID, Name: item.Name, Type: string(item.Type)}
+				var id struct{ ID, Name, Type string }
+				_ = json.Unmarshal(item, &id)
+				p = IdP{ID: id.ID, Name: id.Name, Type: id.Type}
 			}
 			out = append(out, p)
 		}
@@ -179,12 +181,14 @@ func (c *Client) ListIdPs(ctx context.Context, accountID string) ([]IdP, error) 
 
 // GetIdP reads one identity provider.
 func (c *Client) GetIdP(ctx context.Context, accountID, id string) (IdP, error) {
-	res, err := c.sdk.ZeroTrust.IdentityProviders.Get(ctx, id, zero_trust.IdentityProviderGetParams{AccountID: cf.F(accountID)})
-	if err != nil {
+	var res struct {
+		Result json.RawMessage `json:"result"`
+	}
+	if err := c.get(ctx, IdPPath(accountID, id), nil, &res); err != nil {
 		return IdP{}, wrap("read identity provider "+id, err)
 	}
 	var p IdP
-	if err := json.Unmarshal([]byte(res.JSON.RawJSON()), &p); err != nil {
+	if err := json.Unmarshal(res.Result, &p); err != nil {
 		return IdP{}, fmt.Errorf("read identity provider %s: unexpected answer: %w", id, err)
 	}
 	return p, nil
@@ -196,21 +200,17 @@ func (c *Client) Send(ctx context.Context, ch model.Change) (IdP, error) {
 	if c.readOnly {
 		return IdP{}, fmt.Errorf("%s %s: %w", ch.Method, ch.Path, ErrReadOnly)
 	}
-	var opts []option.RequestOption
+	retries := c.retries
 	if ch.Method == http.MethodPost {
 		// A retried POST can create twice; callers look for the IdP instead.
-		opts = append(opts, option.WithMaxRetries(0))
+		retries = 0
 	}
-	var body any
-	if len(ch.Body) > 0 {
-		body = []byte(ch.Body)
+	raw, err := c.do(ctx, ch.Method, ch.Path, nil, ch.Body, retries)
+	if err != nil {
+		return IdP{}, wrap(ch.Summary, err)
 	}
 	var env struct {
 		Result json.RawMessage `json:"result"`
-	}
-	var raw []byte
-	if err := c.sdk.Execute(ctx, ch.Method, strings.TrimPrefix(ch.Path, "/"), body, &raw, opts...); err != nil {
-		return IdP{}, wrap(ch.Summary, err)
 	}
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return IdP{}, fmt.Errorf("%s: unexpected answer from Cloudflare: %w", ch.Summary, err)
@@ -228,27 +228,27 @@ func (c *Client) Send(ctx context.Context, ch model.Change) (IdP, error) {
 // IdP (the total when the API reports one, else what one page shows). Both
 // lists are read at once.
 func (c *Client) SCIMCounts(ctx context.Context, accountID, idpID string) (users, groups int, err error) {
+	count := func(kind string, n *int) error {
+		var res struct {
+			Result     []json.RawMessage `json:"result"`
+			ResultInfo struct {
+				TotalCount *int `json:"total_count"`
+			} `json:"result_info"`
+		}
+		q := url.Values{"per_page": {"100"}}
+		if err := c.get(ctx, IdPPath(accountID, idpID, "scim", kind), q, &res); err != nil {
+			return wrap("list SCIM "+kind, err)
+		}
+		*n = len(res.Result)
+		if res.ResultInfo.TotalCount != nil {
+			*n = *res.ResultInfo.TotalCount
+		}
+		return nil
+	}
 	var uErr, gErr error
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		u, err := c.sdk.ZeroTrust.IdentityProviders.SCIM.Users.List(ctx, idpID, zero_trust.IdentityProviderSCIMUserListParams{
-			AccountID: cf.F(accountID), PerPage: cf.F(int64(100)),
-		})
-		if uErr = wrap("list SCIM users", err); uErr == nil {
-			users = total(u.JSON.RawJSON(), len(u.Result))
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		g, err := c.sdk.ZeroTrust.IdentityProviders.SCIM.Groups.List(ctx, idpID, zero_trust.IdentityProviderSCIMGroupListParams{
-			AccountID: cf.F(accountID), PerPage: cf.F(int64(100)),
-		})
-		if gErr = wrap("list SCIM groups", err); gErr == nil {
-			groups = total(g.JSON.RawJSON(), len(g.Result))
-		}
-	}()
+	wg.Go(func() { uErr = count("users", &users) })
+	wg.Go(func() { gErr = count("groups", &groups) })
 	wg.Wait()
 	if uErr != nil {
 		return 0, 0, uErr
@@ -256,33 +256,27 @@ func (c *Client) SCIMCounts(ctx context.Context, accountID, idpID string) (users
 	return users, groups, gErr
 }
 
-func total(raw string, n int) int {
-	var env struct {
-		ResultInfo struct {
-			TotalCount *int `json:"total_count"`
-		} `json:"result_info"`
-	}
-	if json.Unmarshal([]byte(raw), &env) == nil && env.ResultInfo.TotalCount != nil {
-		return *env.ResultInfo.TotalCount
-	}
-	return n
-}
-
 // SCIMLogs returns the newest SCIM update log entries of an IdP.
 func (c *Client) SCIMLogs(ctx context.Context, accountID, idpID string, limit int) ([]SCIMLogEntry, error) {
-	res, err := c.sdk.ZeroTrust.Access.Logs.SCIM.Updates.List(ctx, zero_trust.AccessLogSCIMUpdateListParams{
-		AccountID: cf.F(accountID),
-		IdPID:     cf.F([]string{idpID}),
-		Direction: cf.F(zero_trust.AccessLogSCIMUpdateListParamsDirectionDesc),
-		PerPage:   cf.F(int64(limit)),
-	})
-	if err != nil {
+	var res struct {
+		Result []struct {
+			LoggedAt          jsonTime `json:"logged_at"`
+			Status            string   `json:"status"`
+			RequestMethod     string   `json:"request_method"`
+			ResourceType      string   `json:"resource_type"`
+			ResourceUserEmail string   `json:"resource_user_email"`
+			ResourceGroupName string   `json:"resource_group_name"`
+			ErrorDescription  string   `json:"error_description"`
+		} `json:"result"`
+	}
+	q := url.Values{"idp_id": {idpID}, "direction": {"desc"}, "per_page": {strconv.Itoa(limit)}}
+	if err := c.get(ctx, accountPath(accountID, "access/logs/scim/updates"), q, &res); err != nil {
 		return nil, wrap("read the SCIM update logs", err)
 	}
 	out := make([]SCIMLogEntry, 0, len(res.Result))
 	for _, e := range res.Result {
 		out = append(out, SCIMLogEntry{
-			LoggedAt: e.LoggedAt, Status: e.Status, RequestMethod: e.RequestMethod,
+			LoggedAt: time.Time(e.LoggedAt), Status: e.Status, RequestMethod: e.RequestMethod,
 			ResourceType: e.ResourceType, ResourceUserEmail: e.ResourceUserEmail,
 			ResourceGroupName: e.ResourceGroupName, ErrorDescription: e.ErrorDescription,
 		})
@@ -292,9 +286,151 @@ func (c *Client) SCIMLogs(ctx context.Context, accountID, idpID string, limit in
 
 // IdPPath is the API path of the account's identity providers, or of one.
 func IdPPath(accountID string, id ...string) string {
-	p := "/accounts/" + url.PathEscape(accountID) + "/access/identity_providers"
-	for _, s := range id {
+	return accountPath(accountID, "access/identity_providers", id...)
+}
+
+func accountPath(accountID, rest string, segments ...string) string {
+	p := "/accounts/" + url.PathEscape(accountID) + "/" + rest
+	for _, s := range segments {
 		p += "/" + url.PathEscape(s)
 	}
 	return p
+}
+
+// get reads path and decodes the whole answer into into.
+func (c *Client) get(ctx context.Context, path string, q url.Values, into any) error {
+	raw, err := c.do(ctx, http.MethodGet, path, q, nil, c.retries)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, into); err != nil {
+		return fmt.Errorf("unexpected answer from Cloudflare: %w", err)
+	}
+	return nil
+}
+
+// do sends one request, retrying what is safe to retry, and returns the body
+// of a 2xx answer. Any other answer becomes a *statusError.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte, retries int) ([]byte, error) {
+	if c.readOnly && method != http.MethodGet && method != http.MethodHead {
+		return nil, fmt.Errorf("%s %s: %w", method, path, ErrReadOnly)
+	}
+	if c.base == nil {
+		return nil, errors.New("the Cloudflare base URL is not a valid URL")
+	}
+	u, err := c.base.Parse(strings.TrimLeft(path, "/"))
+	if err != nil {
+		return nil, err
+	}
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
+	}
+	for attempt := 0; ; attempt++ {
+		raw, res, err := c.attempt(ctx, method, u.String(), body)
+		if err == nil {
+			return raw, nil
+		}
+		if attempt >= retries || !shouldRetry(res, err) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(retryDelay(res, attempt)):
+		}
+	}
+}
+
+// attempt is one HTTP exchange under the per-attempt timeout. res is set
+// when an answer came, for the retry decision.
+func (c *Client) attempt(ctx context.Context, method, u string, body []byte) ([]byte, *http.Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "jcaccess")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			// Say "deadline exceeded" or "canceled", not the URL.
+			return nil, nil, ctx.Err()
+		}
+		return nil, nil, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
+	switch {
+	case ctx.Err() != nil:
+		return nil, nil, ctx.Err()
+	case err != nil:
+		return nil, nil, fmt.Errorf("reading the answer: %w", err)
+	case len(raw) > maxAnswer:
+		return nil, res, fmt.Errorf("the answer is larger than %d MiB", maxAnswer>>20)
+	case res.StatusCode >= 400:
+		return nil, res, newStatusError(res.StatusCode, raw)
+	}
+	return raw, res, nil
+}
+
+// shouldRetry follows Cloudflare's SDKs: transport failures, 408, 409, 429
+// and 5xx are retried unless the server says otherwise in x-should-retry.
+func shouldRetry(res *http.Response, err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if res == nil {
+		return true
+	}
+	switch res.Header.Get("x-should-retry") {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	s := res.StatusCode
+	return s == http.StatusRequestTimeout || s == http.StatusConflict || s == http.StatusTooManyRequests || s >= 500
+}
+
+// retryDelay honours Retry-After-Ms and Retry-After (seconds or a date),
+// else backs off exponentially with jitter, as the SDK did.
+func retryDelay(res *http.Response, attempt int) time.Duration {
+	if res != nil {
+		if v, err := strconv.ParseFloat(res.Header.Get("Retry-After-Ms"), 64); err == nil {
+			return max(0, time.Duration(v*float64(time.Millisecond)))
+		}
+		ra := res.Header.Get("Retry-After")
+		if v, err := strconv.ParseFloat(ra, 64); err == nil {
+			return max(0, time.Duration(v*float64(time.Second)))
+		}
+		if t, err := http.ParseTime(ra); err == nil {
+			return max(0, time.Until(t))
+		}
+	}
+	d := min(2*time.Second<<min(attempt, 5), 30*time.Second)
+	return d - time.Duration(rand.Int64N(int64(d/4)))
+}
+
+// jsonTime is a time the API may leave empty or null.
+type jsonTime time.Time
+
+func (t *jsonTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) != nil || s == "" {
+		return nil
+	}
+	if v, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		*t = jsonTime(v)
+	}
+	return nil
 }

@@ -123,3 +123,29 @@ func TestErrorsNameTheFixAndNeverTheToken(t *testing.T) {
 		})
 	}
 }
+
+func TestAProxyErrorPageKeepsItsStatus(t *testing.T) {
+	err := wrap("list identity providers", newStatusError(http.StatusBadGateway, []byte("<html>Bad gateway</html>")))
+	if StatusOf(err) != http.StatusBadGateway || !strings.Contains(err.Error(), "run again in a minute") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestRetryDelayHonoursTheServer(t *testing.T) {
+	res := func(k, v string) *http.Response { return &http.Response{Header: http.Header{k: {v}}} }
+	for _, tc := range []struct {
+		res  *http.Response
+		want time.Duration
+	}{
+		{res("Retry-After-Ms", "250"), 250 * time.Millisecond},
+		{res("Retry-After", "2"), 2 * time.Second},
+		{res("Retry-After", time.Now().Add(-time.Minute).UTC().Format(http.TimeFormat)), 0},
+	} {
+		if got := retryDelay(tc.res, 0); got != tc.want {
+			t.Errorf("%v: %v, want %v", tc.res.Header, got, tc.want)
+		}
+	}
+	if d := retryDelay(nil, 10); d > 30*time.Second || d < 22*time.Second {
+		t.Errorf("backoff after 10 attempts is %v, want 30 s less jitter", d)
+	}
+}

@@ -2,12 +2,11 @@ package cloudflare
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-
-	cf "github.com/cloudflare/cloudflare-go/v6"
 )
 
 // APIError is a failed call, told the way an admin can act on it.
@@ -48,25 +47,54 @@ func StatusOf(err error) int {
 	if errors.As(err, &ae) {
 		return ae.Status
 	}
-	var ce *cf.Error
-	if errors.As(err, &ce) {
-		return ce.StatusCode
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.status
 	}
 	return 0
 }
 
-// wrap turns an SDK error into an APIError. It never includes request
+// statusError is an answer other than 2xx, with the errors Cloudflare's
+// envelope lists.
+type statusError struct {
+	status int
+	errors []struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+}
+
+func newStatusError(status int, body []byte) *statusError {
+	se := &statusError{status: status}
+	var env struct {
+		Errors *[]struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	env.Errors = &se.errors
+	// A body that is not Cloudflare's envelope (a proxy's HTML page) still
+	// leaves the status, which is what the hints go by.
+	_ = json.Unmarshal(body, &env)
+	return se
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("Cloudflare answered %d %s", e.status, http.StatusText(e.status))
+}
+
+// wrap turns a failed request into an APIError. It never includes request
 // headers, so the token cannot leak through an error message.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
 	ae := &APIError{Op: op, err: err}
-	var ce *cf.Error
-	if errors.As(err, &ce) {
-		ae.Status = ce.StatusCode
+	var se *statusError
+	if errors.As(err, &se) {
+		ae.Status = se.status
 		var msgs []string
-		for _, e := range ce.Errors {
+		for _, e := range se.errors {
 			ae.Codes = append(ae.Codes, int(e.Code))
 			msgs = append(msgs, fmt.Sprintf("%d: %s", e.Code, e.Message))
 		}

@@ -1,6 +1,12 @@
-// Package cloudflare is jcaccess's client for the Cloudflare API, over
-// cloudflare-go v6. Reads go through the SDK's typed calls; writes send the
-// exact bytes of a planned model.Change, so apply does what plan showed.
+// Package cloudflare is jcaccess's client for the Cloudflare API: the few
+// endpoints jcaccess calls, over net/http. Writes send the exact bytes of a
+// planned model.Change, so apply does what plan showed.
+//
+// It does not use cloudflare-go: that SDK's zero_trust package alone
+// registers its union types in over a hundred init functions and its root
+// client links every Cloudflare service, which made the binary 100 MB and
+// cost milliseconds of start-up for every command. Retries and the error
+// envelope follow the SDK's behaviour.
 package cloudflare
 
 import (
@@ -18,8 +24,8 @@ const PermAccessWrite = "Access: Organizations, Identity Providers, and Groups W
 const PermSCIMLogsRead = "Access: SCIM Logs Read"
 
 // IdP is a SAML identity provider as the API returns it. It is decoded from
-// the raw JSON because the SDK's union type has no discriminator and may pick
-// another variant.
+// the raw JSON because identity providers of other types share the list and
+// their config may not fit SAMLConfig.
 type IdP struct {
 	ID         string     `json:"id"`
 	Name       string     `json:"name"`

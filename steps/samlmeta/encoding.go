@@ -5,20 +5,32 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 )
 
-// declaredEncoding finds encoding="..." in the XML declaration.
-var declaredEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+// declaredEncoding finds encoding="..." in the XML declaration. It is
+// compiled on first use so that commands that never read metadata do not
+// pay for it at start-up.
+var declaredEncoding = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+})
 
-// decodable are the encodings an edited export may have been saved in.
-var decodable = map[string]encoding.Encoding{
-	"iso-8859-1": charmap.ISO8859_1, "latin1": charmap.ISO8859_1, "iso8859-1": charmap.ISO8859_1,
-	"windows-1252": charmap.Windows1252, "cp1252": charmap.Windows1252,
-	"iso-8859-15": charmap.ISO8859_15, "latin-9": charmap.ISO8859_15,
+// decodable returns the decoder of an encoding an edited export may have
+// been saved in, or nil.
+func decodable(name string) encoding.Encoding {
+	switch name {
+	case "iso-8859-1", "latin1", "iso8859-1":
+		return charmap.ISO8859_1
+	case "windows-1252", "cp1252":
+		return charmap.Windows1252
+	case "iso-8859-15", "latin-9":
+		return charmap.ISO8859_15
+	}
+	return nil
 }
 
 // toUTF8 turns a document saved in another encoding into UTF-8, the only
@@ -35,7 +47,7 @@ func toUTF8(data []byte) ([]byte, error) {
 		}
 		return setDeclaredUTF8(data), nil
 	}
-	m := declaredEncoding.FindSubmatch(data)
+	m := declaredEncoding().FindSubmatch(data)
 	if m == nil {
 		return data, nil
 	}
@@ -47,8 +59,8 @@ func toUTF8(data []byte) ([]byte, error) {
 		// Declared UTF-16 but no byte-order mark: it was re-saved as 8-bit.
 		return setDeclaredUTF8(data), nil
 	}
-	enc, ok := decodable[name]
-	if !ok {
+	enc := decodable(name)
+	if enc == nil {
 		return nil, fmt.Errorf("the file declares the character encoding %q, which jcaccess does not read; JumpCloud exports UTF-8: export the metadata again, or save this file as UTF-8", m[1])
 	}
 	out, err := enc.NewDecoder().Bytes(data)
@@ -60,7 +72,7 @@ func toUTF8(data []byte) ([]byte, error) {
 
 // setDeclaredUTF8 rewrites the declaration so the parser reads what it is.
 func setDeclaredUTF8(data []byte) []byte {
-	loc := declaredEncoding.FindSubmatchIndex(data)
+	loc := declaredEncoding().FindSubmatchIndex(data)
 	if loc == nil {
 		return data
 	}

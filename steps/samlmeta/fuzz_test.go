@@ -23,6 +23,9 @@ func FuzzInspect(f *testing.F) {
 	f.Add([]byte(`<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"><md:EntitiesDescriptor/></md:EntitiesDescriptor>`))
 	f.Add([]byte("\xef\xbb\xbf<x/>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := findDTD(data), findDTDToUpper(data); got != want {
+			t.Fatalf("findDTD = %q, want %q", got, want)
+		}
 		r := Inspect(data, Options{Now: pinned, TeamDomain: "acme.cloudflareaccess.com"})
 		if r == nil || r.NameIDFormats == nil || r.Certificates == nil || r.Findings == nil {
 			t.Fatalf("nil report or slice: %+v", r)

@@ -35,7 +35,7 @@ type parsed struct {
 
 // parse fills r from data and returns nil when there is nothing to check
 // further (the findings then say why).
-func (r *Report) parse(data []byte, fast bool) *parsed {
+func (r *Report) parse(data []byte) *parsed {
 	if len(data) > MaxSize {
 		r.add(model.SeverityError, "too_large", fmt.Sprintf(
 			"the file is larger than %d bytes, far more than any SAML metadata (a JumpCloud export is about 3 KB); check that you picked the metadata XML file exported from JumpCloud (SSO tab, Export Metadata)", MaxSize))
@@ -62,16 +62,8 @@ func (r *Report) parse(data []byte, fast bool) *parsed {
 			"the metadata contains a %s declaration, which real SAML metadata never has and which is refused for safety; %s", d, reexport))
 		return nil
 	}
-	// The fast scan accepts only documents encoding/xml accepts too; for
-	// anything else checkWellFormed finds the error and says where.
-	var sc *scanResult
-	if fast {
-		sc = scanXML(data)
-	}
-	var root xml.Name
-	if sc != nil {
-		root = sc.root
-	} else if root, err = checkWellFormed(data); err != nil {
+	root, err := checkWellFormed(data)
+	if err != nil {
 		r.add(model.SeverityError, "xml_malformed", fmt.Sprintf(
 			"the metadata is not well-formed XML (%v); the file was probably edited by hand: %s", err, reexport))
 		return nil
@@ -91,7 +83,7 @@ func (r *Report) parse(data []byte, fast bool) *parsed {
 		err = xml.Unmarshal(data, ed)
 		entities = []entity{decodedEntity(ed)}
 	} else {
-		entities, err = decodeAggregate(data, sc)
+		entities, err = decodeAggregate(data)
 	}
 	if err != nil {
 		r.add(model.SeverityError, "xml_malformed", fmt.Sprintf(
@@ -117,9 +109,7 @@ func (r *Report) parse(data []byte, fast bool) *parsed {
 	return r.fill(picked)
 }
 
-// entity is what the checks need of one EntityDescriptor. ed is nil for an
-// entity of an aggregate that the scan showed to be a plain service
-// provider (or empty) and that was therefore not decoded.
+// entity is what the checks need of one EntityDescriptor.
 type entity struct {
 	ed       *saml.EntityDescriptor
 	entityID string
@@ -131,22 +121,8 @@ func decodedEntity(ed *saml.EntityDescriptor) entity {
 }
 
 // decodeAggregate decodes an EntitiesDescriptor document and lists its
-// entities in flatten's order. With a scan, the entities it found simple
-// are cut out before decoding and filled in from the scan.
-func decodeAggregate(data []byte, sc *scanResult) ([]entity, error) {
-	simple := 0
-	if sc != nil && sc.prunable {
-		for _, e := range sc.entities {
-			if e.simple {
-				simple++
-			}
-		}
-	}
-	if simple > 0 {
-		if entities, ok, err := decodePruned(data, sc); ok {
-			return entities, err
-		}
-	}
+// entities in flatten's order.
+func decodeAggregate(data []byte) ([]entity, error) {
 	agg := &saml.EntitiesDescriptor{}
 	if err := xml.Unmarshal(data, agg); err != nil {
 		return nil, err
@@ -156,52 +132,6 @@ func decodeAggregate(data []byte, sc *scanResult) ([]entity, error) {
 		entities = append(entities, decodedEntity(ed))
 	}
 	return entities, nil
-}
-
-// decodePruned decodes data without the simple entities. ok is false if
-// the decoded entities do not line up with the scan's, which would be a bug
-// in the scan; the caller then decodes the whole document.
-func decodePruned(data []byte, sc *scanResult) (entities []entity, ok bool, err error) {
-	size := len(data)
-	for _, e := range sc.entities {
-		if e.simple {
-			size -= e.end - e.start
-		}
-	}
-	pruned := make([]byte, 0, size)
-	last := 0
-	for _, e := range sc.entities {
-		if e.simple {
-			pruned = append(pruned, data[last:e.start]...)
-			last = e.end
-		}
-	}
-	pruned = append(pruned, data[last:]...)
-
-	agg := &saml.EntitiesDescriptor{}
-	if err := xml.Unmarshal(pruned, agg); err != nil {
-		return nil, true, err
-	}
-	decoded := flatten(agg, nil)
-	order := sc.flattenOrder()
-	entities = make([]entity, 0, len(order))
-	k := 0
-	for _, i := range order {
-		e := &sc.entities[i]
-		if e.simple {
-			entities = append(entities, entity{entityID: e.entityID, sp: e.sp})
-			continue
-		}
-		if k == len(decoded) {
-			return nil, false, nil
-		}
-		entities = append(entities, decodedEntity(decoded[k]))
-		k++
-	}
-	if k != len(decoded) {
-		return nil, false, nil
-	}
-	return entities, true, nil
 }
 
 // flatten lists the entities of an aggregate in the order

@@ -68,13 +68,7 @@ type Report struct {
 
 // Inspect parses metadata and checks it. It never returns nil and never
 // panics: every problem, including unreadable input, becomes a finding.
-func Inspect(data []byte, opts Options) *Report {
-	return inspect(data, opts, true)
-}
-
-// inspect is Inspect; fast=false leaves out the fast scan of parse, so that
-// tests can check the scan changes nothing.
-func inspect(data []byte, opts Options, fast bool) (r *Report) {
+func Inspect(data []byte, opts Options) (r *Report) {
 	sum := sha256.Sum256(data)
 	r = &Report{
 		NameIDFormats: []string{},
@@ -95,7 +89,7 @@ func inspect(data []byte, opts Options, fast bool) (r *Report) {
 		}
 	}()
 
-	idp := r.parse(data, fast)
+	idp := r.parse(data)
 	if idp == nil {
 		return r
 	}
