@@ -1,4 +1,9 @@
-package sandbox
+package steps_test
+
+// The engine and the real Cloudflare client against the sandbox, from plan to
+// a real SAML login. These tests live here, not in package sandbox, because
+// the sandbox must not import the client it stands in for: a type shared by
+// both would agree with itself however wrong it was.
 
 import (
 	"context"
@@ -11,14 +16,16 @@ import (
 	"time"
 
 	"jcaccess/model"
+	"jcaccess/sandbox"
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
 )
 
-func start(t *testing.T, dir string, fresh bool) *Sandbox {
+func start(t *testing.T, dir string, fresh bool) *sandbox.Sandbox {
 	t.Helper()
-	sb, err := Start(Options{Dir: dir, Fresh: fresh, KeyBits: 2048})
+	sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: fresh, KeyBits: 2048, CheckRequest: openapicheck.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +34,7 @@ func start(t *testing.T, dir string, fresh bool) *Sandbox {
 }
 
 // env is what the commands build for --sandbox.
-func env(sb *Sandbox, readOnly bool) *steps.Env {
+func env(sb *sandbox.Sandbox, readOnly bool) *steps.Env {
 	return &steps.Env{
 		Session: model.NewSession(sb.Inputs(), time.Now()),
 		CF: cloudflare.New(cloudflare.Config{
@@ -65,7 +72,7 @@ func TestSetupAgainstTheSandboxEndsInARealLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Error != "" || res.Email != LoginUser || !slices.Contains(res.Groups, "engineering") {
+	if res.Error != "" || res.Email != sandbox.LoginUser || !slices.Contains(res.Groups, "engineering") {
 		t.Fatalf("login %+v", res)
 	}
 	if v := sb.Cloudflare.Violations(); len(v) != 0 {
@@ -189,5 +196,51 @@ func TestAdminPageActivates(t *testing.T) {
 	res.Body.Close()
 	if !strings.Contains(string(body), "successfully verified") || len(sb.Cloudflare.IdPs()[0].Users) != 2 {
 		t.Fatalf("activate page: %s", body)
+	}
+}
+
+// Each mistake an admin can make in JumpCloud shows up as the finding the
+// admin would need, at the step where it can be caught.
+func TestEveryMistakeIsCaught(t *testing.T) {
+	cases := []struct {
+		mistake sandbox.Mistake
+		step    steps.ID
+		code    string
+		sev     model.Severity
+	}{
+		{sandbox.WrongEntityID, steps.Metadata, "entity_id_is_sp_url", model.SeverityWarning},
+		{sandbox.GroupsMisnamed, steps.Test, "login_no_groups", model.SeverityWarning},
+		{sandbox.UserNotAssigned, steps.Test, "login_failed", model.SeverityError},
+		{sandbox.ExpiredCertificate, steps.Metadata, "cert_expired", model.SeverityError},
+		{sandbox.ClockSkew, steps.Test, "login_failed", model.SeverityError},
+	}
+	for _, c := range cases {
+		t.Run(string(c.mistake), func(t *testing.T) {
+			ctx := context.Background()
+			sb := start(t, t.TempDir(), false)
+			if err := sb.Make(c.mistake); err != nil {
+				t.Fatal(err)
+			}
+			e := env(sb, false)
+			rep, err := steps.Plan(ctx, e, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Findings().HasErrors() {
+				if err := steps.Apply(ctx, e, rep, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := steps.Verify(ctx, e, rep, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, f := range rep.Step(c.step).Findings {
+				if f.Code == c.code && f.Severity == c.sev {
+					t.Logf("%s: %s", f.Code, f.Message)
+					return
+				}
+			}
+			t.Fatalf("want %s %s at step %s; got %v", c.sev, c.code, c.step, rep.Step(c.step).Findings)
+		})
 	}
 }
