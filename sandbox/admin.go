@@ -5,17 +5,14 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"jcaccess/model"
 )
 
 // adminPage is the sandbox's stand-in for the JumpCloud admin console: the
-// Identity Management tab's Activate, and the mistakes admins make. Parsed on
-// first use, so package init costs nothing when the sandbox does not run.
-var adminPage = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("admin").Parse(`<!doctype html>
+// Identity Management tab's Activate, and the mistakes admins make.
+var adminPage = template.Must(template.New("admin").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>JumpCloud (sandbox) admin</title></head><body>
 <h1>JumpCloud (sandbox): Cloudflare Access app</h1>
 {{if .Message}}<p><strong>{{.Message}}</strong></p>{{end}}
@@ -39,7 +36,6 @@ var adminPage = sync.OnceValue(func() *template.Template {
 {{range .Mistakes}}<button name="name" value="{{.}}">{{.}}</button> {{end}}
 </form>
 </body></html>`))
-})
 
 // withAdmin serves /admin next to JumpCloud's own routes.
 func (sb *Sandbox) withAdmin(jc http.Handler) http.Handler {
@@ -73,7 +69,7 @@ func (sb *Sandbox) renderAdmin(w http.ResponseWriter, msg string) {
 	if idps := sb.Cloudflare.IdPs(); len(idps) > 0 {
 		base = idps[0].SCIMBaseURL
 	}
-	_ = adminPage().Execute(w, map[string]any{
+	_ = adminPage.Execute(w, map[string]any{
 		"Message": msg, "App": sb.JumpCloud.App(), "Metadata": sb.MetadataPath, "BaseURL": base, "Mistakes": Mistakes(),
 	})
 }

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/crewjam/saml"
@@ -434,10 +433,7 @@ type accessPage struct {
 	Error      string
 }
 
-// Compiled on first use: package init must not cost a jcaccess command
-// that never starts the sandbox.
-var accessPageTemplate = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("access").Parse(`<!DOCTYPE html>
+var accessPageTemplate = template.Must(template.New("access").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Cloudflare Access</title>
 <style>body{font-family:sans-serif;max-width:40em;margin:3em auto}pre{background:#f4f4f4;padding:1em;overflow:auto}.error{color:#b00020}</style>
 </head><body>
@@ -453,12 +449,11 @@ var accessPageTemplate = sync.OnceValue(func() *template.Template {
 <p class="error" role="alert">{{.Error}}</p>
 {{end}}</body></html>
 `))
-})
 
 func writeAccessPage(w http.ResponseWriter, status int, p accessPage) {
 	p.GroupsText = strings.Join(p.Groups, ", ")
 	var buf bytes.Buffer
-	if err := accessPageTemplate().Execute(&buf, p); err != nil {
+	if err := accessPageTemplate.Execute(&buf, p); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
