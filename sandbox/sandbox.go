@@ -24,7 +24,6 @@ import (
 	"jcaccess/model"
 	"jcaccess/sandbox/cfapi"
 	"jcaccess/sandbox/jumpcloud"
-	"jcaccess/steps"
 )
 
 // Team is the sandbox's Zero Trust team name.
@@ -40,6 +39,9 @@ type Options struct {
 	Now func() time.Time
 	// KeyBits of JumpCloud's signing key; 0 means 4096, as JumpCloud uses.
 	KeyBits int
+	// CheckRequest judges each request to the fake Cloudflare API (see
+	// cfapi.Options.CheckRequest); tests set it to openapicheck.New().
+	CheckRequest func(r *http.Request, body []byte) error
 }
 
 // Sandbox is a running world.
@@ -120,11 +122,11 @@ func (sb *Sandbox) build(w *world, jcBase string) error {
 	now := sb.opts.Now
 	var err error
 	if w.Cloudflare != nil {
-		if sb.Cloudflare, err = cfapi.Restore(cfapi.Options{Now: now}, w.Cloudflare); err != nil {
+		if sb.Cloudflare, err = cfapi.Restore(cfapi.Options{Now: now, CheckRequest: sb.opts.CheckRequest}, w.Cloudflare); err != nil {
 			return fmt.Errorf("sandbox: restoring Cloudflare from %s: %w; start a new world with --fresh", sb.opts.Dir, err)
 		}
 	} else {
-		sb.Cloudflare = cfapi.New(cfapi.Options{AccountName: "Sandbox Inc", Now: now})
+		sb.Cloudflare = cfapi.New(cfapi.Options{AccountName: "Sandbox Inc", Now: now, CheckRequest: sb.opts.CheckRequest})
 		w.Token = "sandbox-" + randomHex(20)
 		w.ReadOnlyToken = "sandbox-readonly-" + randomHex(12)
 		sb.Cloudflare.AddToken(w.Token, cfapi.TokenAccount, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
@@ -159,6 +161,11 @@ func defaultUsers() []jumpcloud.User {
 	}
 }
 
+// groupsAttribute is the name Cloudflare's JumpCloud guide asks for: "tick
+// Include group attribute with the exact name groups" (cloudflare-api.md §3.1;
+// Cloudflare docs integrations/identity-providers/jumpcloud-saml.mdx).
+const groupsAttribute = "groups"
+
 // defaultApp is the Cloudflare Access app as an admin following the
 // jumpcloud-app step would have set it.
 func (sb *Sandbox) defaultApp() jumpcloud.App {
@@ -169,7 +176,7 @@ func (sb *Sandbox) defaultApp() jumpcloud.App {
 		SPEntityID:          in.CallbackURL(),
 		ACSURL:              in.CallbackURL(),
 		IncludeGroups:       true,
-		GroupsAttributeName: steps.GroupsAttribute,
+		GroupsAttributeName: groupsAttribute,
 		BoundGroups:         []string{"engineering", "finance"},
 	}
 }
@@ -254,23 +261,23 @@ const LoginUser = "alice@example.com"
 
 // Login signs LoginUser in through the IdP's test URL, a real SP-initiated
 // SAML round trip, and returns what the Access callback recorded.
-func (sb *Sandbox) Login(ctx context.Context, idpID string) (steps.LoginResult, error) {
+func (sb *Sandbox) Login(ctx context.Context, idpID string) (model.LoginResult, error) {
 	before := len(sb.Cloudflare.Logins())
 	status, text, err := jumpcloud.BrowserLogin(ctx, sb.HTTPClient, sb.Cloudflare.TestURL(idpID), LoginUser)
 	if err != nil {
-		return steps.LoginResult{}, err
+		return model.LoginResult{}, err
 	}
 	logins := sb.Cloudflare.Logins()
 	if len(logins) == before {
 		// JumpCloud refused before any assertion reached Cloudflare.
-		return steps.LoginResult{Email: LoginUser, Error: fmt.Sprintf("JumpCloud answered %d: %s", status, text)}, nil
+		return model.LoginResult{Email: LoginUser, Error: fmt.Sprintf("JumpCloud answered %d: %s", status, text)}, nil
 	}
 	l := logins[len(logins)-1]
 	if l.Email == "" {
 		l.Email = LoginUser // the response was refused before its subject was read
 	}
 	_ = sb.Save()
-	return steps.LoginResult{Email: l.Email, Groups: l.Groups, Error: l.Error}, nil
+	return model.LoginResult{Email: l.Email, Groups: l.Groups, Error: l.Error}, nil
 }
 
 // Close stops the servers and saves the world.

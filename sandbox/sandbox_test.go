@@ -1,24 +1,25 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
-	"io"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
-	"jcaccess/model"
-	"jcaccess/sandbox/cfapi"
-	"jcaccess/steps"
-	"jcaccess/steps/cloudflare"
+	"jcaccess/sandbox/cfapi/openapicheck"
 )
+
+// The tests of the engine and the real client against the sandbox are in
+// steps/sandbox_test.go; these drive the fake with plain HTTP, as the
+// services' documentation describes it, so the sandbox tests import nothing
+// of the client.
 
 func start(t *testing.T, dir string, fresh bool) *Sandbox {
 	t.Helper()
-	sb, err := Start(Options{Dir: dir, Fresh: fresh, KeyBits: 2048})
+	sb, err := Start(Options{Dir: dir, Fresh: fresh, KeyBits: 2048, CheckRequest: openapicheck.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,65 +27,55 @@ func start(t *testing.T, dir string, fresh bool) *Sandbox {
 	return sb
 }
 
-// env is what the commands build for --sandbox.
-func env(sb *Sandbox, readOnly bool) *steps.Env {
-	return &steps.Env{
-		Session: model.NewSession(sb.Inputs(), time.Now()),
-		Deps: steps.Deps{
-			CF: cloudflare.New(cloudflare.Config{
-				Token: model.NewSecret(sb.Token), BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, ReadOnly: readOnly, Retries: 2,
-			}),
-			HTTP: sb.HTTPClient, Sandbox: sb, JumpCloudHost: sb.JumpCloudHost(),
+// createIdP adds the JumpCloud SAML login method with the documented create
+// call (cloudflare-api.md §1.1, body as in §1.2) and returns its ID.
+func createIdP(t *testing.T, sb *Sandbox) string {
+	t.Helper()
+	in := sb.Inputs()
+	body, _ := json.Marshal(map[string]any{
+		"name": "JumpCloud", "type": "saml",
+		"config": map[string]any{
+			"issuer_url":           in.IdPEntityID(),
+			"sso_target_url":       sb.JumpCloud.SSOURL(),
+			"idp_public_certs":     []string{base64.StdEncoding.EncodeToString(sb.JumpCloud.Certificate().Raw)},
+			"sign_request":         false,
+			"email_attribute_name": "email",
+			"attributes":           []string{groupsAttribute},
 		},
-	}
-}
-
-func TestSetupAgainstTheSandboxEndsInARealLogin(t *testing.T) {
-	ctx := context.Background()
-	sb := start(t, t.TempDir(), false)
-	e := env(sb, false)
-	rep, err := steps.Plan(ctx, e, nil)
+	})
+	req, _ := http.NewRequest(http.MethodPost, sb.APIBaseURL+"accounts/"+sb.AccountID+"/access/identity_providers", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+sb.Token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := sb.HTTPClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Findings().HasErrors() {
-		t.Fatalf("plan against a fresh sandbox has errors: %v", rep.Findings())
+	defer res.Body.Close()
+	var env struct {
+		Success bool `json:"success"`
+		Result  struct {
+			ID string `json:"id"`
+		} `json:"result"`
 	}
-	if err := steps.Apply(ctx, e, rep, nil); err != nil {
-		t.Fatal(err)
+	if err := json.NewDecoder(res.Body).Decode(&env); err != nil || !env.Success || env.Result.ID == "" {
+		t.Fatalf("create: %d %+v %v", res.StatusCode, env, err)
 	}
-	if e.SCIMSecret.IsZero() {
-		t.Fatal("no SCIM secret after apply")
-	}
-	if err := sb.ActivateSCIM(ctx, e.Session.SCIMEndpoint, e.SCIMSecret); err != nil {
-		t.Fatal(err)
-	}
-	idp := sb.Cloudflare.IdPs()[0]
-	if len(idp.Users) != 2 || len(idp.Groups) == 0 {
-		t.Fatalf("after activation Cloudflare holds %d users, %d groups", len(idp.Users), len(idp.Groups))
-	}
-	res, err := sb.Login(ctx, e.Session.IdPID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Error != "" || res.Email != LoginUser || !slices.Contains(res.Groups, "engineering") {
-		t.Fatalf("login %+v", res)
-	}
-	if v := sb.Cloudflare.Violations(); len(v) != 0 {
-		t.Fatalf("OpenAPI violations: %v", v)
-	}
+	return env.Result.ID
 }
 
-func TestWorldSurvivesARestart(t *testing.T) {
+func TestWorldSurvivesARestartWithoutTheClient(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	sb := start(t, dir, false)
-	e := env(sb, false)
-	rep, _ := steps.Plan(ctx, e, nil)
-	if err := steps.Apply(ctx, e, rep, nil); err != nil {
-		t.Fatal(err)
+	id := createIdP(t, sb)
+	res, err := sb.Login(ctx, id)
+	if err != nil || res.Error != "" || res.Email != LoginUser || !slices.Contains(res.Groups, "engineering") {
+		t.Fatalf("login: %+v %v", res, err)
 	}
-	token, id, cert := sb.Token, e.Session.IdPID, sb.JumpCloud.Certificate().Raw
+	token, cert := sb.Token, sb.JumpCloud.Certificate().Raw
+	if v := sb.Cloudflare.Violations(); len(v) != 0 {
+		t.Fatalf("OpenAPI violations: %v", v)
+	}
 	if err := sb.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -93,103 +84,13 @@ func TestWorldSurvivesARestart(t *testing.T) {
 	if again.Token != token || len(again.Cloudflare.IdPs()) != 1 || again.Cloudflare.IdPs()[0].ID != id {
 		t.Fatal("the restarted world lost the token or the IdP")
 	}
-	if string(again.JumpCloud.Certificate().Raw) != string(cert) {
+	if !bytes.Equal(again.JumpCloud.Certificate().Raw, cert) {
 		t.Fatal("the restarted JumpCloud has another certificate")
 	}
-	res, err := again.Login(ctx, id)
-	if err != nil || res.Error != "" {
+	if res, err := again.Login(ctx, id); err != nil || res.Error != "" {
 		t.Fatalf("login after restart: %+v %v", res, err)
 	}
-
-	fresh := start(t, t.TempDir(), true)
-	if len(fresh.Cloudflare.IdPs()) != 0 {
+	if fresh := start(t, t.TempDir(), true); len(fresh.Cloudflare.IdPs()) != 0 {
 		t.Fatal("a fresh world has IdPs")
-	}
-}
-
-func TestSCIMActivationShowsThroughTheAPIAndLogs(t *testing.T) {
-	ctx := context.Background()
-	sb := start(t, t.TempDir(), false)
-	e := env(sb, false)
-	rep, _ := steps.Plan(ctx, e, nil)
-	if err := steps.Apply(ctx, e, rep, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := sb.ActivateSCIM(ctx, e.Session.SCIMEndpoint, e.SCIMSecret); err != nil {
-		t.Fatal(err)
-	}
-	if err := steps.Verify(ctx, e, rep, nil); err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, f := range rep.Step(steps.JumpCloudSCIM).Findings {
-		got[f.Code] = f.Message
-	}
-	if !strings.Contains(got["scim_connected"], "2 users and 2 groups") || got["scim_last_request"] == "" {
-		t.Fatalf("jumpcloud-scim findings %v", got)
-	}
-	for _, f := range rep.Step(steps.Test).Findings {
-		if f.Code == "login_ok" && strings.Contains(f.Message, "engineering") {
-			return
-		}
-	}
-	t.Fatalf("no successful login in %v", rep.Step(steps.Test).Findings)
-}
-
-// Faults during apply still end with exactly one IdP.
-func TestFaultsDuringApplyLeaveOneIdP(t *testing.T) {
-	cases := []struct {
-		name  string
-		fault cfapi.Fault
-	}{
-		{"429 on the list", cfapi.Fault{Method: http.MethodGet, PathSuffix: "/identity_providers", Status: http.StatusTooManyRequests, RetryAfter: 1}},
-		{"5xx after the create happened", cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Status: http.StatusInternalServerError, AfterApply: true}},
-		{"dropped connection after the create", cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Drop: true, AfterApply: true}},
-		{"5xx before the create", cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Status: http.StatusServiceUnavailable}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := context.Background()
-			sb := start(t, t.TempDir(), false)
-			sb.Cloudflare.Fault(c.fault)
-			e := env(sb, false)
-			e.Session.Inputs.AccountID = sb.AccountID
-			// A failed apply is run again, as the admin would.
-			for attempt := 1; ; attempt++ {
-				rep, err := steps.Plan(ctx, e, nil)
-				if err != nil || rep.Findings().HasErrors() {
-					t.Fatalf("plan: %v %v", err, rep.Findings())
-				}
-				if err := steps.Apply(ctx, e, rep, nil); err == nil {
-					break
-				} else if attempt == 2 {
-					t.Fatalf("apply failed twice: %v", err)
-				}
-			}
-			if n := len(sb.Cloudflare.IdPs()); n != 1 {
-				t.Fatalf("%d IdPs, want exactly 1", n)
-			}
-		})
-	}
-}
-
-// The standalone sandbox's console presses Activate like JumpCloud's.
-func TestAdminPageActivates(t *testing.T) {
-	ctx := context.Background()
-	sb := start(t, t.TempDir(), false)
-	e := env(sb, false)
-	rep, _ := steps.Plan(ctx, e, nil)
-	if err := steps.Apply(ctx, e, rep, nil); err != nil {
-		t.Fatal(err)
-	}
-	form := url.Values{"base_url": {e.Session.SCIMEndpoint}, "token": {e.SCIMSecret.Reveal()}}
-	res, err := sb.HTTPClient.PostForm(sb.JumpCloud.BaseURL()+"/admin/activate", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if !strings.Contains(string(body), "successfully verified") || len(sb.Cloudflare.IdPs()[0].Users) != 2 {
-		t.Fatalf("activate page: %s", body)
 	}
 }

@@ -209,14 +209,7 @@ type SandboxControl interface {
 	// Login signs a test user in through the team domain's test URL of the
 	// IdP: a real SP-initiated SAML round trip. It returns what the service
 	// provider recorded.
-	Login(ctx context.Context, idpID string) (LoginResult, error)
-}
-
-// LoginResult is what the Access callback received from a login.
-type LoginResult struct {
-	Email  string   `json:"email"`
-	Groups []string `json:"groups"`
-	Error  string   `json:"error,omitempty"` // the error page's text when the login failed
+	Login(ctx context.Context, idpID string) (model.LoginResult, error)
 }
 
 // base gives steps the methods they have nothing to do in.

@@ -10,6 +10,7 @@ import (
 
 	"jcaccess/model"
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 	"jcaccess/sandbox/jumpcloud"
 	"jcaccess/steps/cloudflare"
 )
@@ -35,7 +36,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	api := cfapi.New(cfapi.Options{AccountID: account, AccountName: "Example Inc", Now: func() time.Time { return now }})
+	api := cfapi.New(cfapi.Options{AccountID: account, AccountName: "Example Inc", Now: func() time.Time { return now }, CheckRequest: openapicheck.New()})
 	api.AddToken(tokWrite, cfapi.TokenAccount, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
 	api.AddToken(tokRead, cfapi.TokenUser, cfapi.PermAccessRead)
 	api.AddToken(tokNoAccess, cfapi.TokenUser)

@@ -18,6 +18,7 @@ import (
 
 	"jcaccess/model"
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
 )
@@ -49,7 +50,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	api := cfapi.New(cfapi.Options{AccountID: testAccount, AccountName: "Example Inc", AuthDomain: testDomain, Now: func() time.Time { return testNow }})
+	api := cfapi.New(cfapi.Options{AccountID: testAccount, AccountName: "Example Inc", AuthDomain: testDomain, Now: func() time.Time { return testNow }, CheckRequest: openapicheck.New()})
 	api.AddToken(testToken, cfapi.TokenAccount, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
 	api.AddToken(readOnlyToken, cfapi.TokenUser, cfapi.PermAccessRead)
 	ts := cfapi.StartTLS(api)
@@ -198,16 +199,16 @@ func (f *fakeControl) ActivateSCIM(ctx context.Context, baseURL string, token mo
 	return err
 }
 
-func (f *fakeControl) Login(ctx context.Context, idpID string) (steps.LoginResult, error) {
+func (f *fakeControl) Login(ctx context.Context, idpID string) (model.LoginResult, error) {
 	f.mu.Lock()
 	f.logins++
 	f.mu.Unlock()
 	for _, p := range f.w.api.IdPs() {
 		if p.ID == idpID {
-			return steps.LoginResult{Email: "alice@example.com", Groups: []string{"Engineering"}}, nil
+			return model.LoginResult{Email: "alice@example.com", Groups: []string{"Engineering"}}, nil
 		}
 	}
-	return steps.LoginResult{}, fmt.Errorf("no login method %s", idpID)
+	return model.LoginResult{}, fmt.Errorf("no login method %s", idpID)
 }
 
 // faultSlowCerts makes the team domain answer after 10 s: long enough to

@@ -13,6 +13,7 @@ import (
 
 	"jcaccess/model"
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 )
 
 func TestPlanSendsNoMutatingRequestAndShowsTheCreate(t *testing.T) {
@@ -310,6 +311,7 @@ func TestApplyAgainstTheInProcessSandbox(t *testing.T) {
 		f := &Factory{
 			IO:     &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 			Getenv: func(k string) string { return vars[k] }, HTTPClient: http.DefaultClient, Now: time.Now,
+			sandboxCheck: openapicheck.New(),
 		}
 		return f.Run(context.Background(), args)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"jcaccess/sandbox"
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 )
 
 // world is the sandbox (fake Cloudflare and JumpCloud on loopback TLS), a
@@ -31,7 +32,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	sb, err := sandbox.Start(sandbox.Options{Dir: t.TempDir(), KeyBits: 2048})
+	sb, err := sandbox.Start(sandbox.Options{Dir: t.TempDir(), KeyBits: 2048, CheckRequest: openapicheck.New()})
 	if err != nil {
 		t.Fatal(err)
 	}

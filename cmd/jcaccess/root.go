@@ -21,6 +21,10 @@ type Factory struct {
 	Now        func() time.Time
 	// closers run when the command ends (e.g. stopping an in-process sandbox).
 	closers []func() error
+	// sandboxCheck judges each request to the in-process sandbox's
+	// Cloudflare API. Tests set it to the OpenAPI validation, which the
+	// binary does not link (its package init alone costs milliseconds).
+	sandboxCheck func(r *http.Request, body []byte) error
 }
 
 // Run executes the command line and maps the outcome to an exit code: the

@@ -35,7 +35,7 @@ func (f *Factory) startSandbox(o *setupOptions) (*sandbox.Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: o.Fresh, Now: f.Now})
+	sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: o.Fresh, Now: f.Now, CheckRequest: f.sandboxCheck})
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ $XDG_STATE_HOME/jcaccess-sandbox); --fresh starts a new one.`,
 			if err != nil {
 				return err
 			}
-			sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: fresh, Now: f.Now})
+			sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: fresh, Now: f.Now, CheckRequest: f.sandboxCheck})
 			if err != nil {
 				return err
 			}

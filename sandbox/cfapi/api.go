@@ -3,7 +3,6 @@ package cfapi
 import (
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -92,6 +91,10 @@ func notFound() reply {
 	return fail(http.StatusNotFound, codeAccessNotFound, "access.api.error.not_found")
 }
 
+// apiBasePath is where the v4 API lives on the fake's single host: Cloudflare
+// serves it at https://api.cloudflare.com/client/v4 (cloudflare-api.md, "Base URL").
+const apiBasePath = "/client/v4"
+
 // noRoute answers paths the fake does not serve.
 // GUESS: Cloudflare answers unknown API paths with code 7000 "No route for
 // that URI"; 404 is used here.
@@ -109,7 +112,21 @@ func badIdentifier(path string) reply {
 	}}
 }
 
-var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// isAccountID reports whether s has the shape of a Cloudflare account ID:
+// 32 lowercase hex digits, like the OpenAPI document's example of
+// iam_account_identifier (maxLength 32). A function, not a regexp, so that
+// package init stays free.
+func isAccountID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // need is what an API route requires of the caller's token.
 type need int
@@ -164,7 +181,8 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 // apiRoute wraps an API handler with authentication, the account check,
-// the permission check and OpenAPI validation, in that order.
+// the permission check and the request check (Options.CheckRequest), in that
+// order.
 func (s *Server) apiRoute(n need, h apiHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body := readBody(r)
@@ -181,7 +199,7 @@ func (s *Server) apiRoute(n need, h apiHandler) http.Handler {
 
 		// GUESS: a request the schema rejects answers 400 with code 10001 and
 		// the validation message.
-		if matched, err := s.validator().validate(r, body); matched && err != nil {
+		if err := s.checkRequest(r, body); err != nil {
 			s.mu.Lock()
 			s.violations = append(s.violations, r.Method+" "+r.URL.Path+": "+err.Error())
 			s.mu.Unlock()
@@ -216,7 +234,7 @@ func (s *Server) authorize(r *http.Request, n need) (*token, reply, bool) {
 		return nil, unauthorized(), true
 	}
 	if acct := r.PathValue("account_id"); acct != "" {
-		if !accountIDPattern.MatchString(acct) {
+		if !isAccountID(acct) {
 			return nil, badIdentifier(r.URL.Path), true
 		}
 		// GUESS: a well-formed account ID the token cannot reach answers 403

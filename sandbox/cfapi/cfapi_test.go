@@ -20,6 +20,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6/zero_trust"
 
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 )
 
 const (
@@ -40,7 +41,7 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	s := cfapi.New(cfapi.Options{AccountID: acct, AccountName: "Acme"})
+	s := cfapi.New(cfapi.Options{AccountID: acct, AccountName: "Acme", CheckRequest: openapicheck.New()})
 	s.AddToken(writeTok, cfapi.TokenUser, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
 	s.AddToken(readTok, cfapi.TokenUser, cfapi.PermAccessRead)
 	s.AddToken(logsTok, cfapi.TokenUser, cfapi.PermSCIMLogsRead)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 	"jcaccess/sandbox/jumpcloud"
 )
 
@@ -68,7 +69,7 @@ var testUsers = []jumpcloud.User{
 func newSAMLEnv(t *testing.T, app jumpcloud.App) *samlEnv {
 	t.Helper()
 	e := &samlEnv{t: t, clock: newClock()}
-	e.s = cfapi.New(cfapi.Options{AccountID: acct, AccountName: "Acme", Now: e.clock.Now})
+	e.s = cfapi.New(cfapi.Options{AccountID: acct, AccountName: "Acme", Now: e.clock.Now, CheckRequest: openapicheck.New()})
 	e.s.AddToken(writeTok, cfapi.TokenUser, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
 	e.ts = cfapi.StartTLS(e.s)
 	t.Cleanup(e.ts.Close)

@@ -7,9 +7,10 @@
 // saml.go). Snapshot and Restore persist the state (snapshot.go).
 //
 // Everything is served by one http.Handler on one host: the API under
-// /client/v4 and the team-domain routes at the root. Requests that match an
-// operation of the embedded OpenAPI excerpt are validated with kin-openapi;
-// violations are recorded and answered with 400.
+// /client/v4 and the team-domain routes at the root. With
+// Options.CheckRequest set (tests plug in package openapicheck, which
+// validates against Cloudflare's OpenAPI excerpt), API requests it rejects are
+// recorded as violations and answered with 400.
 //
 // The fake answers like the real API where the reference
 // (/work/shared/reference/cloudflare-api.md) documents it. Where it does not,
@@ -46,6 +47,11 @@ type Options struct {
 	AuthDomain string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// CheckRequest, when set, judges each authorized API request (body
+	// already read) before it is served; an error is recorded as a
+	// violation and answered 400. It is a hook rather than built in so that
+	// the schema validation (openapicheck.New) is linked into tests only.
+	CheckRequest func(r *http.Request, body []byte) error
 }
 
 // Request is one request the Server received.
@@ -77,7 +83,7 @@ type Server struct {
 	accountName string
 	now         func() time.Time
 	createdOn   time.Time
-	validator   func() *validator
+	check       func(r *http.Request, body []byte) error
 	mux         *http.ServeMux
 
 	certsOnce sync.Once
@@ -105,20 +111,8 @@ type pendingFault struct {
 	skip int
 }
 
-// New returns a Server with no tokens and no identity providers. It panics if
-// the embedded OpenAPI excerpt cannot be loaded (a build defect).
+// New returns a Server with no tokens and no identity providers.
 func New(opts Options) *Server {
-	// Loading the OpenAPI excerpt is most of a sandbox's start-up; it runs
-	// in the background and only the first validated request waits for it.
-	loaded := make(chan *validator, 1)
-	go func() {
-		v, err := newValidator()
-		if err != nil {
-			panic("cfapi: " + err.Error())
-		}
-		loaded <- v
-	}()
-	v := sync.OnceValue(func() *validator { return <-loaded })
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -127,7 +121,7 @@ func New(opts Options) *Server {
 		accountID:   opts.AccountID,
 		accountName: opts.AccountName,
 		now:         func() time.Time { return now().UTC() },
-		validator:   v,
+		check:       opts.CheckRequest,
 		authDomain:  opts.AuthDomain,
 		tokens:      map[string]*token{},
 
@@ -205,7 +199,7 @@ func (s *Server) MutatingRequests() []Request {
 	return out
 }
 
-// Violations returns the OpenAPI validation failures seen, each as
+// Violations returns the requests Options.CheckRequest rejected, each as
 // "METHOD path: error".
 func (s *Server) Violations() []string {
 	s.mu.Lock()
@@ -219,6 +213,14 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latency = d
+}
+
+// checkRequest runs Options.CheckRequest, if any.
+func (s *Server) checkRequest(r *http.Request, body []byte) error {
+	if s.check == nil {
+		return nil
+	}
+	return s.check(r, body)
 }
 
 // sleepCtx waits d unless the client goes away first.

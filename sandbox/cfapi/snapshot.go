@@ -157,7 +157,7 @@ func Restore(opts Options, snapshot []byte) (*Server, error) {
 	if snap.Version != snapshotVersion {
 		return nil, fmt.Errorf("cfapi: restore: unsupported snapshot version %d", snap.Version)
 	}
-	if !accountIDPattern.MatchString(snap.AccountID) {
+	if !isAccountID(snap.AccountID) {
 		return nil, fmt.Errorf("cfapi: restore: invalid account ID %q", snap.AccountID)
 	}
 	authDomain := opts.AuthDomain

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 )
 
 func TestSnapshotRestore(t *testing.T) {
@@ -44,7 +45,7 @@ func TestSnapshotRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := cfapi.Restore(cfapi.Options{Now: e.clock.Now}, snap)
+	r, err := cfapi.Restore(cfapi.Options{Now: e.clock.Now, CheckRequest: openapicheck.New()}, snap)
 	if err != nil {
 		t.Fatal(err)
 	}

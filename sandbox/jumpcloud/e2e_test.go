@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 	"jcaccess/sandbox/jumpcloud"
 )
 
@@ -73,7 +74,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{t: t, clock: &fakeClock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}}
-	w.cf = cfapi.New(cfapi.Options{AccountID: acct, AccountName: "Acme", Now: w.clock.Now})
+	w.cf = cfapi.New(cfapi.Options{AccountID: acct, AccountName: "Acme", Now: w.clock.Now, CheckRequest: openapicheck.New()})
 	w.cf.AddToken(writeTok, cfapi.TokenUser, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
 	w.cfTS = cfapi.StartTLS(w.cf)
 	t.Cleanup(w.cfTS.Close)

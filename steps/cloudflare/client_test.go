@@ -10,6 +10,7 @@ import (
 
 	"jcaccess/model"
 	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
 )
 
 const (
@@ -25,7 +26,7 @@ func newFake(t *testing.T) (*cfapi.Server, func(readOnly bool, retries int) *Cli
 // newFakeAs starts the fake and returns a constructor of clients with any token.
 func newFakeAs(t *testing.T) (*cfapi.Server, func(tok string, readOnly bool, retries int) *Client) {
 	t.Helper()
-	api := cfapi.New(cfapi.Options{AccountID: acct})
+	api := cfapi.New(cfapi.Options{AccountID: acct, CheckRequest: openapicheck.New()})
 	api.AddToken(token, cfapi.TokenAccount, cfapi.PermAccessWrite)
 	api.AddToken("read-only", cfapi.TokenAccount, cfapi.PermAccessRead)
 	ts := cfapi.StartTLS(api)

@@ -1,4 +1,13 @@
-package cfapi
+// Package openapicheck judges requests to the fake Cloudflare API (package
+// cfapi) against the excerpt of Cloudflare's OpenAPI document
+// (reference/cloudflare-openapi-excerpt.json, see cloudflare-api.md §10).
+//
+// Only tests import it: plug New into cfapi.Options.CheckRequest (or
+// sandbox.Options.CheckRequest). The schema libraries it uses (kin-openapi,
+// santhosh-tekuri/jsonschema) cost several milliseconds of package
+// initialisation, which every jcaccess command would pay if the binary linked
+// them; a sandbox run by an admin serves requests unchecked.
+package openapicheck
 
 import (
 	"bytes"
@@ -10,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -17,17 +27,43 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// openAPIExcerpt is the OpenAPI 3.0.3 excerpt of the Cloudflare API this fake
-// validates requests against (see /work/shared/reference/cloudflare-api.md §10).
+// openAPIExcerpt is the OpenAPI 3.0.3 excerpt of the Cloudflare API requests
+// are validated against (a copy of reference/cloudflare-openapi-excerpt.json).
 //
 //go:embed openapi-excerpt.json
 var openAPIExcerpt []byte
 
-// apiBasePath is where the Cloudflare v4 API lives on the fake's single host.
+// apiBasePath is where the Cloudflare v4 API lives on the fake's single host
+// (the excerpt's server is https://api.cloudflare.com/client/v4; the fake
+// answers on any host).
 const apiBasePath = "/client/v4"
 
-// validator checks API requests against the embedded excerpt. It is built once
-// per Server and is read-only afterwards, so it needs no locking.
+// New returns a check for cfapi.Options.CheckRequest. It answers nil for a
+// request that no operation of the excerpt covers (the team-domain routes,
+// for example) and the validation error for one that breaks the schema.
+//
+// Loading the excerpt takes longer than starting a fake, so it runs in the
+// background and only the first checked request waits for it. A check is
+// read-only once loaded and safe for concurrent requests. It panics if the
+// embedded excerpt does not load (a build defect).
+func New() func(r *http.Request, body []byte) error {
+	loaded := make(chan *validator, 1)
+	go func() {
+		v, err := newValidator()
+		if err != nil {
+			panic("openapicheck: " + err.Error())
+		}
+		loaded <- v
+	}()
+	v := sync.OnceValue(func() *validator { return <-loaded })
+	return func(r *http.Request, body []byte) error {
+		_, err := v().validate(r, body)
+		return err
+	}
+}
+
+// validator checks API requests against the embedded excerpt. It is
+// read-only once built, so it needs no locking.
 type validator struct {
 	doc    *openapi3.T
 	router routers.Router

@@ -1,0 +1,248 @@
+package steps_test
+
+// The engine and the real Cloudflare client against the sandbox, from plan to
+// a real SAML login. These tests live here, not in package sandbox, because
+// the sandbox must not import the client it stands in for: a type shared by
+// both would agree with itself however wrong it was.
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"jcaccess/model"
+	"jcaccess/sandbox"
+	"jcaccess/sandbox/cfapi"
+	"jcaccess/sandbox/cfapi/openapicheck"
+	"jcaccess/steps"
+	"jcaccess/steps/cloudflare"
+)
+
+func start(t *testing.T, dir string, fresh bool) *sandbox.Sandbox {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: fresh, KeyBits: 2048, CheckRequest: openapicheck.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	return sb
+}
+
+// env is what the commands build for --sandbox.
+func env(sb *sandbox.Sandbox, readOnly bool) *steps.Env {
+	return &steps.Env{
+		Session: model.NewSession(sb.Inputs(), time.Now()),
+		Deps: steps.Deps{
+			CF: cloudflare.New(cloudflare.Config{
+				Token: model.NewSecret(sb.Token), BaseURL: sb.APIBaseURL, HTTPClient: sb.HTTPClient, ReadOnly: readOnly, Retries: 2,
+			}),
+			HTTP: sb.HTTPClient, Sandbox: sb, JumpCloudHost: sb.JumpCloudHost(),
+		},
+	}
+}
+
+func TestSetupAgainstTheSandboxEndsInARealLogin(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	e := env(sb, false)
+	rep, err := steps.Plan(ctx, e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Findings().HasErrors() {
+		t.Fatalf("plan against a fresh sandbox has errors: %v", rep.Findings())
+	}
+	if err := steps.Apply(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	if e.SCIMSecret.IsZero() {
+		t.Fatal("no SCIM secret after apply")
+	}
+	if err := sb.ActivateSCIM(ctx, e.Session.SCIMEndpoint, e.SCIMSecret); err != nil {
+		t.Fatal(err)
+	}
+	idp := sb.Cloudflare.IdPs()[0]
+	if len(idp.Users) != 2 || len(idp.Groups) == 0 {
+		t.Fatalf("after activation Cloudflare holds %d users, %d groups", len(idp.Users), len(idp.Groups))
+	}
+	res, err := sb.Login(ctx, e.Session.IdPID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Error != "" || res.Email != sandbox.LoginUser || !slices.Contains(res.Groups, "engineering") {
+		t.Fatalf("login %+v", res)
+	}
+	if v := sb.Cloudflare.Violations(); len(v) != 0 {
+		t.Fatalf("OpenAPI violations: %v", v)
+	}
+}
+
+func TestWorldSurvivesARestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sb := start(t, dir, false)
+	e := env(sb, false)
+	rep, _ := steps.Plan(ctx, e, nil)
+	if err := steps.Apply(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	token, id, cert := sb.Token, e.Session.IdPID, sb.JumpCloud.Certificate().Raw
+	if err := sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	again := start(t, dir, false)
+	if again.Token != token || len(again.Cloudflare.IdPs()) != 1 || again.Cloudflare.IdPs()[0].ID != id {
+		t.Fatal("the restarted world lost the token or the IdP")
+	}
+	if string(again.JumpCloud.Certificate().Raw) != string(cert) {
+		t.Fatal("the restarted JumpCloud has another certificate")
+	}
+	res, err := again.Login(ctx, id)
+	if err != nil || res.Error != "" {
+		t.Fatalf("login after restart: %+v %v", res, err)
+	}
+
+	fresh := start(t, t.TempDir(), true)
+	if len(fresh.Cloudflare.IdPs()) != 0 {
+		t.Fatal("a fresh world has IdPs")
+	}
+}
+
+func TestSCIMActivationShowsThroughTheAPIAndLogs(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	e := env(sb, false)
+	rep, _ := steps.Plan(ctx, e, nil)
+	if err := steps.Apply(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.ActivateSCIM(ctx, e.Session.SCIMEndpoint, e.SCIMSecret); err != nil {
+		t.Fatal(err)
+	}
+	if err := steps.Verify(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range rep.Step(steps.JumpCloudSCIM).Findings {
+		got[f.Code] = f.Message
+	}
+	if !strings.Contains(got["scim_connected"], "2 users and 2 groups") || got["scim_last_request"] == "" {
+		t.Fatalf("jumpcloud-scim findings %v", got)
+	}
+	for _, f := range rep.Step(steps.Test).Findings {
+		if f.Code == "login_ok" && strings.Contains(f.Message, "engineering") {
+			return
+		}
+	}
+	t.Fatalf("no successful login in %v", rep.Step(steps.Test).Findings)
+}
+
+// Faults during apply still end with exactly one IdP.
+func TestFaultsDuringApplyLeaveOneIdP(t *testing.T) {
+	cases := []struct {
+		name  string
+		fault cfapi.Fault
+	}{
+		{"429 on the list", cfapi.Fault{Method: http.MethodGet, PathSuffix: "/identity_providers", Status: http.StatusTooManyRequests, RetryAfter: 1}},
+		{"5xx after the create happened", cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Status: http.StatusInternalServerError, AfterApply: true}},
+		{"dropped connection after the create", cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Drop: true, AfterApply: true}},
+		{"5xx before the create", cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Status: http.StatusServiceUnavailable}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			sb := start(t, t.TempDir(), false)
+			sb.Cloudflare.Fault(c.fault)
+			e := env(sb, false)
+			e.Session.Inputs.AccountID = sb.AccountID
+			// A failed apply is run again, as the admin would.
+			for attempt := 1; ; attempt++ {
+				rep, err := steps.Plan(ctx, e, nil)
+				if err != nil || rep.Findings().HasErrors() {
+					t.Fatalf("plan: %v %v", err, rep.Findings())
+				}
+				if err := steps.Apply(ctx, e, rep, nil); err == nil {
+					break
+				} else if attempt == 2 {
+					t.Fatalf("apply failed twice: %v", err)
+				}
+			}
+			if n := len(sb.Cloudflare.IdPs()); n != 1 {
+				t.Fatalf("%d IdPs, want exactly 1", n)
+			}
+		})
+	}
+}
+
+// The standalone sandbox's console presses Activate like JumpCloud's.
+func TestAdminPageActivates(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	e := env(sb, false)
+	rep, _ := steps.Plan(ctx, e, nil)
+	if err := steps.Apply(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"base_url": {e.Session.SCIMEndpoint}, "token": {e.SCIMSecret.Reveal()}}
+	res, err := sb.HTTPClient.PostForm(sb.JumpCloud.BaseURL()+"/admin/activate", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), "successfully verified") || len(sb.Cloudflare.IdPs()[0].Users) != 2 {
+		t.Fatalf("activate page: %s", body)
+	}
+}
+
+// Each mistake an admin can make in JumpCloud shows up as the finding the
+// admin would need, at the step where it can be caught.
+func TestEveryMistakeIsCaught(t *testing.T) {
+	cases := []struct {
+		mistake sandbox.Mistake
+		step    steps.ID
+		code    string
+		sev     model.Severity
+	}{
+		{sandbox.WrongEntityID, steps.Metadata, "entity_id_is_sp_url", model.SeverityWarning},
+		{sandbox.GroupsMisnamed, steps.Test, "login_no_groups", model.SeverityWarning},
+		{sandbox.UserNotAssigned, steps.Test, "login_failed", model.SeverityError},
+		{sandbox.ExpiredCertificate, steps.Metadata, "cert_expired", model.SeverityError},
+		{sandbox.ClockSkew, steps.Test, "login_failed", model.SeverityError},
+	}
+	for _, c := range cases {
+		t.Run(string(c.mistake), func(t *testing.T) {
+			ctx := context.Background()
+			sb := start(t, t.TempDir(), false)
+			if err := sb.Make(c.mistake); err != nil {
+				t.Fatal(err)
+			}
+			e := env(sb, false)
+			rep, err := steps.Plan(ctx, e, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Findings().HasErrors() {
+				if err := steps.Apply(ctx, e, rep, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := steps.Verify(ctx, e, rep, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, f := range rep.Step(c.step).Findings {
+				if f.Code == c.code && f.Severity == c.sev {
+					t.Logf("%s: %s", f.Code, f.Message)
+					return
+				}
+			}
+			t.Fatalf("want %s %s at step %s; got %v", c.sev, c.code, c.step, rep.Step(c.step).Findings)
+		})
+	}
+}
