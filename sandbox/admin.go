@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"jcaccess/model"
@@ -12,7 +13,8 @@ import (
 
 // adminPage is the sandbox's stand-in for the JumpCloud admin console: the
 // Identity Management tab's Activate, and the mistakes admins make.
-var adminPage = template.Must(template.New("admin").Parse(`<!doctype html>
+var adminPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("admin").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>JumpCloud (sandbox) admin</title></head><body>
 <h1>JumpCloud (sandbox): Cloudflare Access app</h1>
 {{if .Message}}<p><strong>{{.Message}}</strong></p>{{end}}
@@ -36,6 +38,7 @@ var adminPage = template.Must(template.New("admin").Parse(`<!doctype html>
 {{range .Mistakes}}<button name="name" value="{{.}}">{{.}}</button> {{end}}
 </form>
 </body></html>`))
+})
 
 // withAdmin serves /admin next to JumpCloud's own routes.
 func (sb *Sandbox) withAdmin(jc http.Handler) http.Handler {
@@ -69,7 +72,7 @@ func (sb *Sandbox) renderAdmin(w http.ResponseWriter, msg string) {
 	if idps := sb.Cloudflare.IdPs(); len(idps) > 0 {
 		base = idps[0].SCIMBaseURL
 	}
-	_ = adminPage.Execute(w, map[string]any{
+	_ = adminPage().Execute(w, map[string]any{
 		"Message": msg, "App": sb.JumpCloud.App(), "Metadata": sb.MetadataPath, "BaseURL": base, "Mistakes": Mistakes(),
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"jcaccess/model"
 	"jcaccess/steps/cloudflare"
@@ -15,11 +16,11 @@ type credentialsStep struct{ base }
 func (credentialsStep) ID() ID        { return Credentials }
 func (credentialsStep) Title() string { return "Cloudflare API token and account" }
 
-var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+var accountIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{32}$`) })
 
 // CheckAccountID validates an account ID's shape.
 func CheckAccountID(id string) error {
-	if id == "" || accountIDPattern.MatchString(id) {
+	if id == "" || accountIDPattern().MatchString(id) {
 		return nil
 	}
 	return fmt.Errorf("account_id %q is not 32 lowercase hex characters; copy it from the dashboard (Account home > the account's menu > Copy account ID) or leave it empty to discover it", id)

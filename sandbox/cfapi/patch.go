@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // SCIM PATCH (RFC 7644 §3.5.2), as far as IdPs use it. JumpCloud sends for
@@ -34,7 +35,9 @@ type patchPath struct {
 	filterSub string
 }
 
-var patchPathPattern = regexp.MustCompile(`^([A-Za-z][\w-]*)(?:\[(.+)\])?(?:\.([A-Za-z][\w-]*))?$`)
+var patchPathPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z][\w-]*)(?:\[(.+)\])?(?:\.([A-Za-z][\w-]*))?$`)
+})
 
 func parsePatchPath(k *scimKind, path string) (*patchPath, *scimError) {
 	invalid := &scimError{status: http.StatusBadRequest, scimType: "invalidPath", detail: "unsupported PATCH path " + strconv.Quote(path)}
@@ -50,7 +53,7 @@ func parsePatchPath(k *scimKind, path string) (*patchPath, *scimError) {
 			return &patchPath{attr: path[:i], sub: path[i+1:]}, nil
 		}
 	}
-	m := patchPathPattern.FindStringSubmatch(path)
+	m := patchPathPattern().FindStringSubmatch(path)
 	if m == nil {
 		return nil, invalid
 	}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crewjam/saml"
@@ -433,7 +434,8 @@ type accessPage struct {
 	Error      string
 }
 
-var accessPageTemplate = template.Must(template.New("access").Parse(`<!DOCTYPE html>
+var accessPageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("access").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Cloudflare Access</title>
 <style>body{font-family:sans-serif;max-width:40em;margin:3em auto}pre{background:#f4f4f4;padding:1em;overflow:auto}.error{color:#b00020}</style>
 </head><body>
@@ -449,11 +451,12 @@ var accessPageTemplate = template.Must(template.New("access").Parse(`<!DOCTYPE h
 <p class="error" role="alert">{{.Error}}</p>
 {{end}}</body></html>
 `))
+})
 
 func writeAccessPage(w http.ResponseWriter, status int, p accessPage) {
 	p.GroupsText = strings.Join(p.Groups, ", ")
 	var buf bytes.Buffer
-	if err := accessPageTemplate.Execute(&buf, p); err != nil {
+	if err := accessPageTemplate().Execute(&buf, p); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}

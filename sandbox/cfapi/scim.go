@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -340,13 +341,15 @@ func (c *scimCall) render(k *scimKind, res *scimResource) map[string]any {
 	return out
 }
 
-var scimFilterPattern = regexp.MustCompile(`^\s*([A-Za-z][\w.:-]*)\s+(?i:eq)\s+"((?:[^"\\]|\\.)*)"\s*$`)
+var scimFilterPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*([A-Za-z][\w.:-]*)\s+(?i:eq)\s+"((?:[^"\\]|\\.)*)"\s*$`)
+})
 
 // scimFilter is a parsed `attr eq "value"` filter.
 type scimFilter struct{ attr, value string }
 
 func parseSCIMFilter(expr string) (*scimFilter, error) {
-	m := scimFilterPattern.FindStringSubmatch(expr)
+	m := scimFilterPattern().FindStringSubmatch(expr)
 	if m == nil {
 		return nil, fmt.Errorf("unsupported filter %q: only `attribute eq \"value\"` is supported", expr)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // BrowserLogin opens startURL (e.g. the team domain's test-idp URL), follows
@@ -105,14 +106,16 @@ type htmlForm struct {
 func (f *htmlForm) has(name string) bool { return f.fields[name] }
 
 var (
-	formPattern  = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)
-	inputPattern = regexp.MustCompile(`(?is)<input\b([^>]*)>`)
-	attrPattern  = regexp.MustCompile(`(?is)([a-z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+	formPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`) })
+	inputPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)<input\b([^>]*)>`) })
+	attrPattern  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?is)([a-z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+	})
 )
 
 func attrs(s string) map[string]string {
 	out := map[string]string{}
-	for _, m := range attrPattern.FindAllStringSubmatch(s, -1) {
+	for _, m := range attrPattern().FindAllStringSubmatch(s, -1) {
 		out[strings.ToLower(m[1])] = html.UnescapeString(m[2] + m[3] + m[4])
 	}
 	return out
@@ -120,13 +123,13 @@ func attrs(s string) map[string]string {
 
 // findForm returns the first form of page, or nil.
 func findForm(page string) *htmlForm {
-	m := formPattern.FindStringSubmatch(page)
+	m := formPattern().FindStringSubmatch(page)
 	if m == nil {
 		return nil
 	}
 	fa := attrs(m[1])
 	f := &htmlForm{action: fa["action"], method: fa["method"], values: url.Values{}, fields: map[string]bool{}}
-	for _, in := range inputPattern.FindAllStringSubmatch(m[2], -1) {
+	for _, in := range inputPattern().FindAllStringSubmatch(m[2], -1) {
 		a := attrs(in[1])
 		name := a["name"]
 		if name == "" {
@@ -142,16 +145,18 @@ func findForm(page string) *htmlForm {
 }
 
 var (
-	scriptPattern = regexp.MustCompile(`(?is)<script\b.*?</script>|<style\b.*?</style>|<title\b.*?</title>`)
-	tagPattern    = regexp.MustCompile(`(?s)<[^>]*>`)
-	spacePattern  = regexp.MustCompile(`\s+`)
+	scriptPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?is)<script\b.*?</script>|<style\b.*?</style>|<title\b.*?</title>`)
+	})
+	tagPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<[^>]*>`) })
+	spacePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
 )
 
 // visibleText returns the text of an HTML page without markup, scripts and
 // styles, whitespace collapsed.
 func visibleText(page string) string {
-	s := scriptPattern.ReplaceAllString(page, " ")
-	s = tagPattern.ReplaceAllString(s, " ")
+	s := scriptPattern().ReplaceAllString(page, " ")
+	s = tagPattern().ReplaceAllString(s, " ")
 	s = html.UnescapeString(s)
-	return strings.TrimSpace(spacePattern.ReplaceAllString(s, " "))
+	return strings.TrimSpace(spacePattern().ReplaceAllString(s, " "))
 }

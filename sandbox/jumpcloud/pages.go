@@ -5,12 +5,14 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // The IdP's HTML pages. They are plain (no scripts but the auto-submit) so
 // that BrowserLogin, and a person, can use them.
 
-var pageTemplates = template.Must(template.New("").Parse(`
+var pageTemplates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Parse(`
 {{define "head"}}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.}} | JumpCloud</title>
 <style>body{font-family:sans-serif;max-width:32em;margin:3em auto;color:#202d38}
@@ -63,6 +65,7 @@ button{margin-top:1.5em}code{background:#eef}</style></head><body>
 <h2>Users</h2><ul>{{range .Users}}<li>{{.Email}} ({{.FirstName}} {{.LastName}}){{range .Groups}} <code>{{.}}</code>{{end}}</li>{{end}}</ul>
 </body></html>{{end}}
 `))
+})
 
 type loginForm struct {
 	Action      string
@@ -76,7 +79,7 @@ type loginForm struct {
 
 func writePage(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer
-	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := pageTemplates().ExecuteTemplate(&buf, name, data); err != nil {
 		http.Error(w, "page rendering failed: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
