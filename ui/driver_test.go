@@ -19,13 +19,13 @@ import (
 // back, until nothing is left. Timers (cursor blink, spinner, poll ticks)
 // are not run: a test never waits on the clock.
 type driver struct {
-	t      *testing.T
+	t      testing.TB
 	w      *Wizard
 	world  *world
 	copied []string
 }
 
-func newDriver(t *testing.T, wd *world, o Options) *driver {
+func newDriver(t testing.TB, wd *world, o Options) *driver {
 	t.Helper()
 	d := &driver{t: t, world: wd}
 	d.w = New(context.Background(), o)
