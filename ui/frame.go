@@ -158,10 +158,23 @@ func (w *Wizard) body() string {
 	case phaseResume:
 		return w.resumeView()
 	case phaseSummary:
-		w.summaryVP.SetContent(newOutcome(w.c).text(w.c.Styles, w.summaryVP.Width(), w.report.path, w.report.err))
 		return w.summaryVP.View()
 	}
 	return w.comps[w.cur].View()
+}
+
+// sync brings the current screen's content up to date with the state, after
+// a message or a resize: the step's viewport, or the summary's.
+func (w *Wizard) sync() {
+	switch w.phase {
+	case phaseSteps:
+		w.comps[w.cur].Sync()
+	case phaseSummary:
+		if s := newOutcome(w.c).text(w.c.Styles, w.summaryVP.Width(), w.report.path, w.report.err); s != w.summary {
+			w.summary = s
+			w.summaryVP.SetContent(s)
+		}
+	}
 }
 
 // statusLines is the line above the keys: a question, an error or a

@@ -86,6 +86,15 @@ type stepBase struct {
 	// where the last render put it.
 	toPlan   bool
 	planLine int
+	// toSent asks for toPlan once the check after an apply is done.
+	toSent bool
+	// fullPlan shows the planned request byte for byte (f), not with the
+	// certificate abbreviated.
+	fullPlan bool
+	// content is the body last put in the viewport, pin the question
+	// pinned under it: Sync sets both, View draws them.
+	content string
+	pin     string
 	// plan is the last rendered plan: a render is most of a key press's
 	// cost, and the plan only changes with the changes or the width.
 	plan planMemo
@@ -96,6 +105,8 @@ type planMemo struct {
 	n     int
 	width int
 	st    *Styles
+	full  bool
+	short bool // a value is abbreviated unless full
 	out   string
 }
 
@@ -241,6 +252,7 @@ func (b *stepBase) Update(msg tea.Msg) tea.Cmd {
 		b.rs.done, b.rs.cancelled = true, ""
 		b.rs.findings, b.rs.changes = msg.findings, msg.changes
 		b.rs.at = b.c.Opts.now()
+		b.toPlan, b.toSent = b.toPlan || b.toSent, false
 		return nil
 	case runCancelledMsg:
 		b.rs.running = false
@@ -250,7 +262,7 @@ func (b *stepBase) Update(msg tea.Msg) tea.Cmd {
 		b.applying = false
 		b.applied = append(b.applied, msg.applied...)
 		b.applyErr = msg.err
-		b.toPlan = true // show what was sent
+		b.toSent = true // show what was sent, once checked again
 		// Check again: the step is verified once nothing is left to change.
 		return b.requestRun(b.inputs(), nil, false)
 	case tea.KeyPressMsg:

@@ -138,7 +138,7 @@ func (s *jumpCloudSCIMStep) waitView(width int) string {
 	st, snap := s.c.Styles, s.snap()
 	in := snap.Session.Inputs
 	if !in.SCIM.Enabled {
-		return wrapIndent(st.Dim.Render("SCIM is off (scim step): there is nothing to connect."), width, "")
+		return st.Dim.Render(wrapIndent("SCIM is off (scim step): there is nothing to connect.", width, ""))
 	}
 	var lines []string
 	switch {

@@ -8,22 +8,32 @@ import (
 // The step screen: why it matters, the answers or the form, the values to
 // paste, the checks, the plan, and the step's extras.
 
-// View renders the body: why the step matters, the answers, the checks, the
-// plan, the values and the step's own extras, in a scrolling viewport. The
-// apply question stays pinned under it, whatever the scroll.
-func (b *stepBase) View() string {
-	pinned := b.pinned()
-	h := max(b.height-lipHeight(pinned), 1)
-	b.vp.SetHeight(h)
-	b.vp.SetContent(b.body())
+// Sync brings the viewport up to date with the step: its height (the apply
+// question pinned under it takes rows), its content and the scroll to the
+// plan that a or an apply asked for. The root calls it after every message
+// and resize; View only draws.
+func (b *stepBase) Sync() {
+	b.pin = b.pinned()
+	if h := max(b.height-lipHeight(b.pin), 1); h != b.vp.Height() {
+		b.vp.SetHeight(h)
+	}
+	if body := b.body(); body != b.content {
+		b.content = body
+		b.vp.SetContent(body)
+	}
 	if b.toPlan {
 		b.vp.SetYOffset(b.planLine)
 		b.toPlan = false
 	}
-	if pinned == "" {
+}
+
+// View draws the body, scrolled, and the apply question pinned under it,
+// whatever the scroll.
+func (b *stepBase) View() string {
+	if b.pin == "" {
 		return b.vp.View()
 	}
-	return b.vp.View() + "\n" + pinned
+	return b.vp.View() + "\n" + b.pin
 }
 
 func lipHeight(s string) int {
@@ -41,7 +51,7 @@ func (b *stepBase) pinned() string {
 	st := b.c.Styles
 	ch := b.rs.changes[0]
 	q := fmt.Sprintf("Send this %s to Cloudflare now? ", ch.Method)
-	return wrapIndent(st.Warn.Render(q)+st.Key.Render("y")+" send it · "+st.Key.Render("n")+" don't · ↑/↓ scroll the request", b.width, "")
+	return wrapIndent(st.Warn.Render(q)+st.Key.Render("y")+" send it · "+st.Key.Render("n")+" don't · "+st.Key.Render("f")+" "+b.fullWord(), b.width, "")
 }
 
 func (b *stepBase) body() string {
@@ -52,7 +62,7 @@ func (b *stepBase) body() string {
 			parts = append(parts, s)
 		}
 	}
-	add(wrapIndent(st.Dim.Render(b.why), w, ""))
+	add(st.Dim.Render(wrapIndent(b.why, w, "")))
 	if b.showDetail {
 		add(b.helpView())
 	}
@@ -139,18 +149,43 @@ func (b *stepBase) planView() string {
 		plan += "\n" + st.Info.Render(b.c.frame()) + " sending…"
 	case b.confirmApply:
 	default:
-		plan += "\n" + wrapIndent(st.Dim.Render("Nothing is sent until you press a and confirm."), w, "")
+		plan += "\n" + st.Dim.Render(wrapIndent("Nothing is sent until you press a and confirm.", w, ""))
 	}
 	parts = append(parts, plan)
 	return strings.Join(parts, "\n\n")
 }
 
-// renderedPlan renders the planned changes once per set of changes and width.
+// renderedPlan renders the planned changes once per set of changes, width
+// and choice of full or short.
 func (b *stepBase) renderedPlan(st *Styles, w int) string {
 	ch := b.rs.changes
 	m := b.plan
-	if m.first != &ch[0] || m.n != len(ch) || m.width != w || m.st != st {
-		b.plan = planMemo{first: &ch[0], n: len(ch), width: w, st: st, out: strings.TrimRight(renderPlan(st, w, b.c.Opts.APIBase, ch), "\n")}
+	if m.first != &ch[0] || m.n != len(ch) || m.width != w || m.st != st || m.full != b.fullPlan {
+		out := strings.TrimRight(planText(st, w, b.c.Opts.APIBase, ch, b.fullPlan), "\n")
+		short := false
+		for _, c := range ch {
+			short = short || c.DisplayBody(false) != c.DisplayBody(true)
+		}
+		switch {
+		case short && b.fullPlan:
+			out += "\n" + st.Dim.Render(wrapIndent("The full request, byte for byte: f shortens it again.", w, "    "))
+		case short:
+			out += "\n" + st.Dim.Render(wrapIndent("Long values are shortened here (what is sent is exact): f shows the full request.", w, "    "))
+		}
+		b.plan = planMemo{first: &ch[0], n: len(ch), width: w, st: st, full: b.fullPlan, short: short, out: out}
 	}
 	return b.plan.out
+}
+
+// canToggleFull is whether f has a shortened plan to show in full.
+func (b *stepBase) canToggleFull() bool {
+	return len(b.rs.changes) > 0 && b.rs.done && b.plan.short
+}
+
+// fullWord is what f does next.
+func (b *stepBase) fullWord() string {
+	if b.fullPlan {
+		return "short plan"
+	}
+	return "full request"
 }

@@ -44,6 +44,7 @@ type Wizard struct {
 	status    string
 	err       error
 	summaryVP viewport.Model
+	summary   string // what summaryVP holds
 	report    reportMsg
 	result    Result
 }
@@ -79,6 +80,7 @@ func New(ctx context.Context, o Options) *Wizard {
 		w.lookedUp[t] = true // the command looked for its session already
 	}
 	w.resize(c.Width, c.Height)
+	w.sync()
 	return w
 }
 
@@ -127,7 +129,15 @@ func index(id steps.ID) int {
 	return 0
 }
 
+// Update handles msg, then brings what the screen shows up to date with
+// the state: View only draws.
 func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := w.update(msg)
+	w.sync()
+	return w, cmd
+}
+
+func (w *Wizard) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		w.resize(msg.Width, msg.Height)
@@ -318,14 +328,8 @@ func (w *Wizard) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Back):
 			w.phase = phaseSteps
 			return w.comps[w.cur].Enter()
-		case key.Matches(msg, k.Up):
-			w.summaryVP.ScrollUp(1)
-		case key.Matches(msg, k.Down):
-			w.summaryVP.ScrollDown(1)
-		case key.Matches(msg, k.PageUp):
-			w.summaryVP.PageUp()
-		case key.Matches(msg, k.PageDown):
-			w.summaryVP.PageDown()
+		default:
+			k.scroll(&w.summaryVP, msg)
 		}
 		return nil
 	case phaseSteps:
