@@ -40,7 +40,7 @@ func BenchmarkKeystroke(b *testing.B) {
 	d.press("enter")
 	at(steps.Metadata, "1 signing certificate")
 	d.press("n")
-	at(steps.CloudflareIdP, "Planned change (1)")
+	at(steps.CloudflareIdP, "Planned change (1)", `"issuer_url"`, `"sso_target_url"`, `"scim_config"`)
 	d.press("a", "y")
 	d.mustSee("done: create SAML login method")
 	d.press("n")

@@ -11,6 +11,7 @@ import (
 	"jcaccess/assets"
 	"jcaccess/model"
 	"jcaccess/steps"
+	"jcaccess/steps/cloudflare"
 )
 
 // fieldSet is a step's answers: a huh form bound to its own variables, and
@@ -91,6 +92,10 @@ type stepBase struct {
 	// fullPlan shows the planned request byte for byte (f), not with the
 	// certificate abbreviated.
 	fullPlan bool
+	// ver counts the changes to what the body shows, but for the help:
+	// the body is rendered again only when it or the engine's state moved.
+	ver  int
+	rest restMemo
 	// content is the body last put in the viewport, pin the question
 	// pinned under it: Sync sets both, View draws them.
 	content string
@@ -98,6 +103,24 @@ type stepBase struct {
 	// plan is the last rendered plan: a render is most of a key press's
 	// cost, and the plan only changes with the changes or the width.
 	plan planMemo
+}
+
+// restMemo is the body after the help, as last rendered, and what it was
+// rendered from.
+type restMemo struct {
+	key      restKey
+	out      string
+	planLine int // where the plan starts in out, -1 if none
+}
+
+type restKey struct {
+	ver     int
+	width   int
+	st      *Styles
+	session *model.Session
+	idp     *cloudflare.IdP
+	applied int
+	frame   string
 }
 
 type planMemo struct {
@@ -135,6 +158,7 @@ func (b *stepBase) snap() Snapshot {
 func (b *stepBase) inputs() model.Inputs { return cloneInputs(b.c.State.Inputs()) }
 
 func (b *stepBase) Enter() tea.Cmd {
+	b.ver++
 	b.active = true
 	b.vp.GotoTop()
 	if b.rs.started() || b.applying {
@@ -148,6 +172,7 @@ func (b *stepBase) Enter() tea.Cmd {
 }
 
 func (b *stepBase) Leave() {
+	b.ver++
 	b.active = false
 	b.confirmApply = false
 	if b.editing {
@@ -156,11 +181,13 @@ func (b *stepBase) Leave() {
 }
 
 func (b *stepBase) Reset() {
+	b.ver++
 	b.rs = runState{}
 	b.confirmApply, b.applyErr, b.applied = false, nil, nil
 }
 
 func (b *stepBase) SetSize(w, h int) {
+	b.ver++
 	b.width, b.height = w, h
 	b.vp.SetWidth(w)
 	b.vp.SetHeight(h)
@@ -182,6 +209,7 @@ func (b *stepBase) requestRun(in model.Inputs, token *model.Secret, regenerate b
 }
 
 func (b *stepBase) startEdit() tea.Cmd {
+	b.ver++
 	if b.fields == nil {
 		return nil
 	}
@@ -225,6 +253,7 @@ func (b *stepBase) updateForm(msg tea.Msg) tea.Cmd {
 
 // Update handles what every step shares; steps handle their own keys first.
 func (b *stepBase) Update(msg tea.Msg) tea.Cmd {
+	b.touch(msg)
 	switch msg := msg.(type) {
 	case runBeganMsg:
 		b.rs = runState{id: msg.run, running: true, inputs: msg.inputs}

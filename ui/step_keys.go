@@ -9,6 +9,18 @@ import (
 
 // The keys a step screen answers to while no field has the focus.
 
+// touch counts msg as a change to what the body shows, unless it is a key
+// that only scrolls or shows the help.
+func (b *stepBase) touch(msg tea.Msg) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && !b.editing {
+		keys := b.c.Keys
+		if key.Matches(k, keys.Help, keys.Up, keys.Down, keys.PageUp, keys.PageDown) {
+			return
+		}
+	}
+	b.ver++
+}
+
 func (b *stepBase) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := b.c.Keys
 	if k.scroll(&b.vp, msg) {

@@ -116,6 +116,7 @@ func (s *scimStep) canRegenerate() bool {
 }
 
 func (s *scimStep) Update(msg tea.Msg) tea.Cmd {
+	s.touch(msg)
 	if k, ok := msg.(tea.KeyPressMsg); ok && !s.editing && !s.confirmApply && key.Matches(k, s.c.Keys.Regenerate) && s.canRegenerate() {
 		return s.requestRun(s.inputs(), nil, true)
 	}

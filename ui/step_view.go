@@ -54,17 +54,39 @@ func (b *stepBase) pinned() string {
 	return wrapIndent(st.Warn.Render(q)+st.Key.Render("y")+" send it · "+st.Key.Render("n")+" don't · "+st.Key.Render("f")+" "+b.fullWord(), b.width, "")
 }
 
+// body is why the step matters, the help if shown, then the rest: the
+// answers, the checks, the plan, the values and the step's extras. The rest
+// is rendered again only when something it shows changed (see restKey);
+// planLine is where the plan starts.
 func (b *stepBase) body() string {
 	st, w := b.c.Styles, b.width
+	head := st.Dim.Render(wrapIndent(b.why, w, ""))
+	if b.showDetail {
+		head += "\n\n" + b.helpView()
+	}
+	snap := b.snap()
+	k := restKey{ver: b.ver, width: w, st: st, session: snap.Session, idp: snap.IdP, applied: len(b.c.State.Applied), frame: b.c.frame()}
+	if b.editing || b.rest.key != k {
+		out, planLine := b.renderRest()
+		b.rest = restMemo{key: k, out: out, planLine: planLine}
+	}
+	if b.rest.out == "" {
+		return head
+	}
+	if b.rest.planLine >= 0 {
+		b.planLine = lipHeight(head) + 1 + b.rest.planLine
+	}
+	return head + "\n\n" + b.rest.out
+}
+
+func (b *stepBase) renderRest() (string, int) {
+	st, w := b.c.Styles, b.width
 	var parts []string
+	planLine := -1
 	add := func(s string) {
 		if s = strings.TrimRight(s, "\n"); s != "" {
 			parts = append(parts, s)
 		}
-	}
-	add(st.Dim.Render(wrapIndent(b.why, w, "")))
-	if b.showDetail {
-		add(b.helpView())
 	}
 	if h, ok := b.hooks.(headliner); ok {
 		add(h.headline(w))
@@ -85,14 +107,17 @@ func (b *stepBase) body() string {
 		add(renderChecks(st, w, b.c.frame(), &b.rs))
 	}
 	if p := b.planView(); p != "" {
-		b.planLine = lipHeight(strings.Join(parts, "\n\n")) + 1
+		planLine = 0
+		if len(parts) > 0 {
+			planLine = lipHeight(strings.Join(parts, "\n\n")) + 1
+		}
 		add(p)
 	}
 	if !b.valuesFirst {
 		add(values)
 	}
 	add(b.hooks.extra(w))
-	return strings.Join(parts, "\n\n")
+	return strings.Join(parts, "\n\n"), planLine
 }
 
 // helpView is what ? shows: the guide's detail for the step, every key.

@@ -45,6 +45,14 @@ type Wizard struct {
 	err       error
 	summaryVP viewport.Model
 	summary   string // what summaryVP holds
+	// What View draws, rendered once per change: the lines above the body
+	// and each key's help in the footer.
+	top struct {
+		key   chromeKey
+		lines []string
+	}
+	keyText   map[[2]string]keyPiece
+	keyTextSt *Styles
 	report    reportMsg
 	result    Result
 }
