@@ -99,6 +99,7 @@ type stepBase struct {
 	// content is the body last put in the viewport, pin the question
 	// pinned under it: Sync sets both, View draws them.
 	content string
+	lines   []string
 	pin     string
 	// plan is the last rendered plan: a render is most of a key press's
 	// cost, and the plan only changes with the changes or the width.

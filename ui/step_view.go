@@ -19,7 +19,8 @@ func (b *stepBase) Sync() {
 	}
 	if body := b.body(); body != b.content {
 		b.content = body
-		b.vp.SetContent(body)
+		b.lines = strings.Split(body, "\n")
+		b.vp.SetContentLines(b.lines)
 	}
 	if b.toPlan {
 		b.vp.SetYOffset(b.planLine)
@@ -27,13 +28,17 @@ func (b *stepBase) Sync() {
 	}
 }
 
-// View draws the body, scrolled, and the apply question pinned under it,
-// whatever the scroll.
+// View draws the body's rows in view (the viewport keeps the scroll; its
+// own View would measure and pad every row again, and the frame cuts rows
+// to the width) and the apply question pinned under it, whatever the
+// scroll.
 func (b *stepBase) View() string {
+	y := min(max(b.vp.YOffset(), 0), len(b.lines))
+	rows := b.lines[y:min(y+b.vp.Height(), len(b.lines))]
 	if b.pin == "" {
-		return b.vp.View()
+		return strings.Join(rows, "\n")
 	}
-	return b.vp.View() + "\n" + b.pin
+	return strings.Join(rows, "\n") + "\n" + b.pin
 }
 
 func lipHeight(s string) int {
