@@ -201,6 +201,16 @@ func (d *driver) golden(t *testing.T) {
 	golden.RequireEqual(t, d.screen())
 }
 
+// goldenColour compares the screen as a 256-colour terminal receives it
+// with testdata/<test name>.golden.
+func (d *driver) goldenColour(t *testing.T) {
+	t.Helper()
+	var b bytes.Buffer
+	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.ANSI256}
+	_, _ = w.Write([]byte(d.w.View().Content))
+	golden.RequireEqual(t, d.normalize(b.String()))
+}
+
 // mustSee looks for each text on the screen, also across line wraps.
 func (d *driver) mustSee(subs ...string) {
 	d.t.Helper()
