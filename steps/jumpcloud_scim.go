@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"jcaccess/model"
@@ -97,12 +96,5 @@ func scimActivity(ctx context.Context, env *Env, idpID string) model.Findings {
 	if users == 0 && groups == 0 {
 		return append(fs, warnf("scim_not_connected", "JumpCloud has not provisioned anyone yet: in the app's Identity Management tab enter the Base URL and Token Key, Activate, Save, and bind user groups; users appear after they first sign in to Access")...)
 	}
-	return append(fs, infof("scim_connected", "JumpCloud is connected: Cloudflare holds %s and %s from it", plural(users, "user"), plural(groups, "group"))...)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return append(fs, infof("scim_connected", "JumpCloud is connected: Cloudflare holds %s and %s from it", model.Plural(users, "user"), model.Plural(groups, "group"))...)
 }

@@ -164,7 +164,7 @@ func (a *accessible) offerResume(s *model.Session) (int, error) {
 			return i, nil
 		}
 		a.printf("\nRe-checking step %d, %s:\n", i+1, st.ID())
-		if done := a.check(runRequest{Step: st.ID(), Inputs: a.state.Inputs()}); worst(done.findings) != model.StatusVerified {
+		if done := a.check(runRequest{Step: st.ID(), Inputs: a.state.Inputs()}); done.findings.Status() != model.StatusVerified {
 			return i, nil
 		}
 	}
@@ -332,7 +332,7 @@ func (a *accessible) check(req runRequest) runDoneMsg {
 				a.state.Snap = m.snap
 				a.last[req.Step] = m
 			}
-			a.printf("  Result: %s\n", statusMarks[worst(m.findings)].word)
+			a.printf("  Result: %s\n", statusMarks[m.findings.Status()].word)
 			return m
 		}
 		msg = <-rn.events
@@ -392,7 +392,7 @@ func (a *accessible) mayLeave(id steps.ID) (bool, error) {
 	if n == 0 {
 		return true, nil
 	}
-	return a.yesNo(fmt.Sprintf("This step has %s. Continue anyway?", plural(n, "warning")), false)
+	return a.yesNo(fmt.Sprintf("This step has %s. Continue anyway?", model.Plural(n, "warning")), false)
 }
 
 func (a *accessible) apply(id steps.ID) error {

@@ -118,7 +118,7 @@ func renderChecks(st *Styles, width int, frame string, rs *runState) string {
 }
 
 func sevOf(fs model.Findings) model.Severity {
-	switch worst(fs) {
+	switch fs.Status() {
 	case model.StatusFailed:
 		return model.SeverityError
 	case model.StatusWarning:

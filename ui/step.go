@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"reflect"
 
 	"charm.land/bubbles/v2/viewport"
@@ -334,14 +333,7 @@ func (b *stepBase) Leaving() (block, warn string) {
 		return "A check failed: fix it (e to change the answers, r to check again) before going on.", ""
 	}
 	if len(warns) > 0 {
-		return "", plural(len(warns), "warning") + ": " + warns[0].Message
+		return "", model.Plural(len(warns), "warning") + ": " + warns[0].Message
 	}
 	return "", ""
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

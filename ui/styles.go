@@ -177,17 +177,3 @@ func (s *Styles) pick(sym, word string) string {
 	}
 	return sym
 }
-
-// worst is the status a set of findings gives a step (model.Session.Record's rule).
-func worst(fs model.Findings) model.StepStatus {
-	st := model.StatusVerified
-	for _, f := range fs {
-		switch f.Severity {
-		case model.SeverityError:
-			return model.StatusFailed
-		case model.SeverityWarning:
-			st = model.StatusWarning
-		}
-	}
-	return st
-}

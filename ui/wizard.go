@@ -298,7 +298,7 @@ func (w *Wizard) done(msg runDoneMsg) tea.Cmd {
 	if len(w.chain) == 0 || w.chain[0] != msg.step {
 		return cmd
 	}
-	if msg.cancelled || worst(msg.findings) != model.StatusVerified {
+	if msg.cancelled || msg.findings.Status() != model.StatusVerified {
 		w.chain = nil
 		w.status = "Re-checking stopped here: this step is no longer verified (see its checks)."
 		return cmd
