@@ -54,3 +54,27 @@ func (fs Findings) Codes() []string {
 	}
 	return out
 }
+
+// Status is the step status the findings give: failed on any error, a
+// warning on any warning, else verified. Session.Record and every front
+// end use this one rule.
+func (fs Findings) Status() StepStatus {
+	st := StatusVerified
+	for _, f := range fs {
+		switch f.Severity {
+		case SeverityError:
+			return StatusFailed
+		case SeverityWarning:
+			st = StatusWarning
+		}
+	}
+	return st
+}
+
+// Plural is "1 word" or "n words", for messages.
+func Plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

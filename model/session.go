@@ -76,21 +76,10 @@ func (s *Session) Step(id string) StepState {
 
 // Record stores the outcome of a step's checks.
 func (s *Session) Record(id string, fs Findings, now time.Time) {
-	status := StatusVerified
-	for _, f := range fs {
-		switch f.Severity {
-		case SeverityError:
-			status = StatusFailed
-		case SeverityWarning:
-			if status == StatusVerified {
-				status = StatusWarning
-			}
-		}
-	}
 	if s.Steps == nil {
 		s.Steps = map[string]StepState{}
 	}
-	s.Steps[id] = StepState{Status: status, CheckedAt: now, Findings: fs}
+	s.Steps[id] = StepState{Status: fs.Status(), CheckedAt: now, Findings: fs}
 	s.UpdatedAt = now
 }
 

@@ -16,7 +16,10 @@ type Component interface {
 	Enter() tea.Cmd
 	Leave()
 	Update(msg tea.Msg) tea.Cmd
-	// View renders the body (the frame around it is the root's).
+	// Sync brings what View draws up to date with the component's state;
+	// the root calls it after every message. View renders the body (the
+	// frame around it is the root's) and changes nothing.
+	Sync()
 	View() string
 	SetSize(width, height int)
 	ShortHelp() []key.Binding

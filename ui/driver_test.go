@@ -19,13 +19,13 @@ import (
 // back, until nothing is left. Timers (cursor blink, spinner, poll ticks)
 // are not run: a test never waits on the clock.
 type driver struct {
-	t      *testing.T
+	t      testing.TB
 	w      *Wizard
 	world  *world
 	copied []string
 }
 
-func newDriver(t *testing.T, wd *world, o Options) *driver {
+func newDriver(t testing.TB, wd *world, o Options) *driver {
 	t.Helper()
 	d := &driver{t: t, world: wd}
 	d.w = New(context.Background(), o)
@@ -199,6 +199,16 @@ func (d *driver) screen() string { return d.normalize(plain(d.w.View().Content))
 func (d *driver) golden(t *testing.T) {
 	t.Helper()
 	golden.RequireEqual(t, d.screen())
+}
+
+// goldenColour compares the screen as a 256-colour terminal receives it
+// with testdata/<test name>.golden.
+func (d *driver) goldenColour(t *testing.T) {
+	t.Helper()
+	var b bytes.Buffer
+	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.ANSI256}
+	_, _ = w.Write([]byte(d.w.View().Content))
+	golden.RequireEqual(t, d.normalize(b.String()))
 }
 
 // mustSee looks for each text on the screen, also across line wraps.

@@ -49,12 +49,7 @@ func (w *Wizard) render() string {
 	if c.Width < minWidth || c.Height < minHeight {
 		return wrapIndent(fmt.Sprintf("The terminal is %dx%d; the wizard needs at least %dx%d. Make it larger, or run jcaccess setup --accessible for plain prompts. ctrl+c saves and quits.", c.Width, c.Height, minWidth, minHeight), max(c.Width, 20), "")
 	}
-	lines := []string{w.header()}
-	if c.Opts.DryRun {
-		lines = append(lines, c.Styles.Banner.Render(fit(" DRY RUN · read-only: every check runs; changes are shown, never sent", c.Width)))
-	}
-	lines = append(lines, w.stepList()...)
-	lines = append(lines, c.Styles.Rule.Render(strings.Repeat("─", c.Width)), w.titleLine())
+	lines := append([]string(nil), w.chromeLines()...)
 	status := w.statusLines()
 	body := w.body()
 	bh := max(c.Height-w.chrome()-(len(status)-1), 1)
@@ -68,10 +63,44 @@ func (w *Wizard) render() string {
 	lines = append(lines, bodyLines...)
 	lines = append(lines, status...)
 	lines = append(lines, w.footer())
+	for i := len(w.top.lines); i < len(lines); i++ {
+		lines[i] = ansi.Truncate(lines[i], c.Width, "…")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// chromeKey is everything the lines above the body show.
+type chromeKey struct {
+	width, cur int
+	phase      phase
+	active     steps.ID
+	frame      string
+	session    *model.Session
+	st         *Styles
+}
+
+// chromeLines are the header, the dry-run banner, the step list, the rule
+// and the title, rendered again only when what they show changed.
+func (w *Wizard) chromeLines() []string {
+	c := w.c
+	k := chromeKey{width: c.Width, cur: w.nav.Index(), phase: w.phase, frame: c.frame(), session: c.State.Snap.Session, st: c.Styles}
+	if w.active != nil {
+		k.active = w.active.step
+	}
+	if w.top.lines != nil && w.top.key == k {
+		return w.top.lines
+	}
+	lines := []string{w.header()}
+	if c.Opts.DryRun {
+		lines = append(lines, c.Styles.Banner.Render(fit(" DRY RUN · read-only: every check runs; changes are shown, never sent", c.Width)))
+	}
+	lines = append(lines, w.stepList()...)
+	lines = append(lines, c.Styles.Rule.Render(strings.Repeat("─", c.Width)), w.titleLine())
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, c.Width, "…")
 	}
-	return strings.Join(lines, "\n")
+	w.top.key, w.top.lines = k, lines
+	return lines
 }
 
 // fit pads or cuts s to exactly width cells.
@@ -158,10 +187,23 @@ func (w *Wizard) body() string {
 	case phaseResume:
 		return w.resumeView()
 	case phaseSummary:
-		w.summaryVP.SetContent(newOutcome(w.c).text(w.c.Styles, w.summaryVP.Width(), w.report.path, w.report.err))
 		return w.summaryVP.View()
 	}
 	return w.comps[w.nav.Index()].View()
+}
+
+// sync brings the current screen's content up to date with the state, after
+// a message or a resize: the step's viewport, or the summary's.
+func (w *Wizard) sync() {
+	switch w.phase {
+	case phaseSteps:
+		w.comps[w.nav.Index()].Sync()
+	case phaseSummary:
+		if s := newOutcome(w.c).text(w.c.Styles, w.summaryVP.Width(), w.report.path, w.report.err); s != w.summary {
+			w.summary = s
+			w.summaryVP.SetContent(s)
+		}
+	}
 }
 
 // statusLines is the line above the keys: a question, an error or a
@@ -220,7 +262,6 @@ func (w *Wizard) footer() string {
 // fitKeys keeps the bindings that fit on one line; the trailing help and
 // quit keys always stay (? lists whatever did not fit).
 func (w *Wizard) fitKeys(bs []key.Binding) string {
-	st := w.c.Styles
 	var tail []key.Binding
 	for n := len(bs); n > 0; n = len(bs) {
 		if k := bs[n-1].Help().Key; k != "?" && k != "q" && k != "ctrl+c" {
@@ -229,15 +270,57 @@ func (w *Wizard) fitKeys(bs []key.Binding) string {
 		tail = append([]key.Binding{bs[n-1]}, tail...)
 		bs = bs[:n-1]
 	}
-	var keep []key.Binding
+	const sepWidth = 3 // " · "
+	used := -sepWidth
+	var pieces []string
+	for _, b := range tail {
+		if p, ok := w.keyPiece(b); ok {
+			used += p.width + sepWidth
+		}
+	}
 	for _, b := range bs {
-		try := append(append(append([]key.Binding{}, keep...), b), tail...)
-		if ansi.StringWidth(helpLine(st, try)) > w.c.Width {
+		p, ok := w.keyPiece(b)
+		if !ok {
+			continue
+		}
+		if used+sepWidth+p.width > w.c.Width {
 			break
 		}
-		keep = append(keep, b)
+		used += sepWidth + p.width
+		pieces = append(pieces, p.text)
 	}
-	return helpLine(st, append(keep, tail...))
+	for _, b := range tail {
+		if p, ok := w.keyPiece(b); ok {
+			pieces = append(pieces, p.text)
+		}
+	}
+	return strings.Join(pieces, w.keySep())
+}
+
+// keyPiece is a binding as the footer shows it ("k desc"), rendered once;
+// false for a disabled binding or one without help.
+func (w *Wizard) keyPiece(b key.Binding) (keyPiece, bool) {
+	h := b.Help()
+	if !b.Enabled() || h.Key == "" {
+		return keyPiece{}, false
+	}
+	if w.keyText == nil || w.keyTextSt != w.c.Styles {
+		w.keyText, w.keyTextSt = map[[2]string]keyPiece{}, w.c.Styles
+	}
+	p, ok := w.keyText[[2]string{h.Key, h.Desc}]
+	if !ok {
+		text := helpLine(w.c.Styles, []key.Binding{b})
+		p = keyPiece{text: text, width: ansi.StringWidth(text)}
+		w.keyText[[2]string{h.Key, h.Desc}] = p
+	}
+	return p, true
+}
+
+func (w *Wizard) keySep() string { return w.c.Styles.KeyDesc.Render(" · ") }
+
+type keyPiece struct {
+	text  string
+	width int
 }
 
 func (w *Wizard) resumeView() string {

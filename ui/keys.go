@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 )
 
@@ -13,7 +15,7 @@ type KeyMap struct {
 	Quit, ForceQuit, Next, Back, Edit, Recheck, Help key.Binding
 	Copy, Open, Reveal, Apply, Yes, No, Cancel       key.Binding
 	Activate, Skip, Regenerate, Resume, Fresh        key.Binding
-	Up, Down, PageUp, PageDown                       key.Binding
+	Up, Down, PageUp, PageDown, Full                 key.Binding
 	// Form is huh's keymap with esc as its abort key: esc leaves a form
 	// without keeping what was typed.
 	Form *huh.KeyMap
@@ -50,6 +52,7 @@ func NewKeyMap() *KeyMap {
 		Down:       b([]string{"down", "j"}, "↓", "scroll"),
 		PageUp:     b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
 		PageDown:   b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
+		Full:       b([]string{"f"}, "f", "full request"),
 		Form:       form,
 	}
 }
@@ -70,4 +73,21 @@ func helpLine(st *Styles, bs []key.Binding) string {
 func with(b key.Binding, desc string) key.Binding {
 	b.SetHelp(b.Help().Key, desc)
 	return b
+}
+
+// scroll moves vp if msg is a scroll key, and says whether it was one.
+func (k *KeyMap) scroll(vp *viewport.Model, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		vp.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		vp.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		vp.PageUp()
+	case key.Matches(msg, k.PageDown):
+		vp.PageDown()
+	default:
+		return false
+	}
+	return true
 }

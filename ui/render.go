@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -76,7 +74,7 @@ func renderChecks(st *Styles, width int, frame string, rs *runState) string {
 		b.WriteString(bullet("  ", st.Warn.Render(st.pick("■", "[stopped]")), rs.cancelled, width) + "\n")
 	}
 	if !rs.started() && rs.cancelled == "" {
-		b.WriteString(wrapIndent(st.Dim.Render("The checks run as soon as the answers are complete."), width, "  ") + "\n")
+		b.WriteString(st.Dim.Render(wrapIndent("The checks run as soon as the answers are complete.", width, "  ")) + "\n")
 		return b.String()
 	}
 	for _, f := range rs.pre {
@@ -120,7 +118,7 @@ func renderChecks(st *Styles, width int, frame string, rs *runState) string {
 }
 
 func sevOf(fs model.Findings) model.Severity {
-	switch worst(fs) {
+	switch fs.Status() {
 	case model.StatusFailed:
 		return model.SeverityError
 	case model.StatusWarning:
@@ -198,22 +196,26 @@ func hardIndent(text string, width int, indent string) string {
 }
 
 // renderPlan shows each planned request as it will be sent: method, URL,
-// body, and what Cloudflare will compute.
+// body (long values abbreviated), and what Cloudflare will compute.
 func renderPlan(st *Styles, width int, apiBase string, changes []model.Change) string {
+	return planText(st, width, apiBase, changes, false)
+}
+
+// planText is renderPlan, with the body in full if asked.
+func planText(st *Styles, width int, apiBase string, changes []model.Change, full bool) string {
 	var b strings.Builder
 	b.WriteString(st.Bold.Render(fmt.Sprintf("Planned change (%d)", len(changes))) + "\n")
 	for _, ch := range changes {
-		sign := map[string]string{"create": "+", "update": "~", "refresh_secret": "!"}[ch.Action]
-		b.WriteString(bullet("  ", st.Warn.Render(sign), ch.Summary, width) + "\n")
+		b.WriteString(bullet("  ", st.Warn.Render(ch.Sign()), ch.Summary, width) + "\n")
 		b.WriteString(hardIndent(st.Bold.Render(ch.Method)+" "+requestURL(apiBase, ch.Path), width, "    ") + "\n")
 		for _, d := range ch.Diff {
 			b.WriteString(hardIndent(fmt.Sprintf("%s: %s -> %s", d.Field, d.From, d.To), width, "    ") + "\n")
 		}
-		if body := prettyBody(ch.Body); body != "" {
-			b.WriteString(hardIndent(st.Code.Render(body), width, "    ") + "\n")
+		if body := ch.DisplayBody(full); body != "" {
+			b.WriteString(st.Code.Render(hardIndent(body, width, "    ")) + "\n")
 		}
 		if len(ch.KnownAfterApply) > 0 {
-			b.WriteString(wrapIndent(st.Dim.Render("known after apply: "+strings.Join(ch.KnownAfterApply, ", ")), width, "    ") + "\n")
+			b.WriteString(st.Dim.Render(wrapIndent("known after apply: "+strings.Join(ch.KnownAfterApply, ", "), width, "    ")) + "\n")
 		}
 	}
 	return b.String()
@@ -224,15 +226,4 @@ func requestURL(base, path string) string {
 		return path
 	}
 	return strings.TrimSuffix(base, "/") + path
-}
-
-func prettyBody(body json.RawMessage) string {
-	if len(body) == 0 {
-		return ""
-	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, body, "", "  "); err != nil {
-		return string(body)
-	}
-	return out.String()
 }

@@ -5,21 +5,37 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
 	"jcaccess/model"
 	"jcaccess/steps"
 )
 
 // TestScreens walks a whole setup through Update, key by key, and compares
-// each step's screen at 80x24 with its golden file.
-func TestScreens(t *testing.T) {
+// each step's screen at 80x24 with its golden file, as the admin reads it
+// without colour (NO_COLOR).
+func TestScreens(t *testing.T) { walkScreens(t, false) }
+
+// TestScreensColour is the same walk in colour, each screen compared as a
+// 256-colour terminal receives it.
+func TestScreensColour(t *testing.T) { walkScreens(t, true) }
+
+func walkScreens(t *testing.T, colour bool) {
 	w := newWorld(t)
-	d := newDriver(t, w, w.options(setup{inputs: model.DefaultInputs(), sandbox: true}))
+	o := w.options(setup{inputs: model.DefaultInputs(), sandbox: true})
+	o.NoColor = !colour
+	d := newDriver(t, w, o)
 	shot := func(name string, check func()) {
 		t.Run(name, func(t *testing.T) {
 			if check != nil {
 				check()
 			}
-			d.golden(t)
+			if colour {
+				d.goldenColour(t)
+			} else {
+				d.golden(t)
+			}
 		})
 	}
 	shot("01_team_form", func() { d.mustSee("Team name", "enter next") })
@@ -59,6 +75,15 @@ func TestScreens(t *testing.T) {
 	shot("08_idp_confirm", func() {
 		d.mustSee("POST https://api.cloudflare.test/client/v4/accounts/", "Send this POST to Cloudflare now?")
 	})
+	// The request's body, certificate abbreviated, survives colour: the
+	// text stripped of its escapes shows every field.
+	if bare := ansi.Strip(d.w.View().Content); !strings.Contains(bare, `"issuer_url"`) || !strings.Contains(bare, `"sso_target_url"`) {
+		t.Fatalf("the planned request lost its body:\n%s", bare)
+	}
+	d.press("f")
+	d.mustSee("MIIDfjCCAmagAwIBAgIUQ+JRyJu1sjk8K9B7BNruexvxw+Iw", "f short plan")
+	d.press("f")
+	d.mustSee("(SHA-256 CF:30:4B:AD…, expires 2031-11-25)")
 	if n := len(w.api.MutatingRequests()); n != 0 {
 		t.Fatalf("%d requests sent before the confirmation", n)
 	}
@@ -106,5 +131,25 @@ func TestScreens(t *testing.T) {
 	}
 	if st := d.w.c.State.Snap.status(steps.Test); st != model.StatusVerified {
 		t.Fatalf("test step %s", st)
+	}
+}
+
+// TestPlannedRequestSurvivesColour: at 100x40 in colour, the planned POST
+// shows its body's fields, SCIM included, on one screen.
+func TestPlannedRequestSurvivesColour(t *testing.T) {
+	w := newWorld(t)
+	o := w.options(setup{inputs: w.acme(), token: testToken})
+	o.NoColor = false
+	d := newDriver(t, w, o)
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 40})
+	d.press("n", "n", "n", "n")
+	for _, keys := range [][]string{nil, {"a"}} {
+		d.press(keys...)
+		bare := ansi.Strip(d.w.View().Content)
+		for _, want := range []string{`"issuer_url"`, `"sso_target_url"`, `"scim_config"`, "(SHA-256 "} {
+			if !strings.Contains(bare, want) {
+				t.Fatalf("after %q the screen lacks %s:\n%s", keys, want, bare)
+			}
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"jcaccess/assets"
 	"jcaccess/model"
 	"jcaccess/steps"
+	"jcaccess/steps/cloudflare"
 )
 
 // fieldSet is a step's answers: a huh form bound to its own variables, and
@@ -83,9 +84,41 @@ type stepBase struct {
 	// where the last render put it.
 	toPlan   bool
 	planLine int
+	// toSent asks for toPlan once the check after an apply is done.
+	toSent bool
+	// fullPlan shows the planned request byte for byte (f), not with the
+	// certificate abbreviated.
+	fullPlan bool
+	// ver counts the changes to what the body shows, but for the help:
+	// the body is rendered again only when it or the engine's state moved.
+	ver  int
+	rest restMemo
+	// content is the body last put in the viewport, pin the question
+	// pinned under it: Sync sets both, View draws them.
+	content string
+	lines   []string
+	pin     string
 	// plan is the last rendered plan: a render is most of a key press's
 	// cost, and the plan only changes with the changes or the width.
 	plan planMemo
+}
+
+// restMemo is the body after the help, as last rendered, and what it was
+// rendered from.
+type restMemo struct {
+	key      restKey
+	out      string
+	planLine int // where the plan starts in out, -1 if none
+}
+
+type restKey struct {
+	ver     int
+	width   int
+	st      *Styles
+	session *model.Session
+	idp     *cloudflare.IdP
+	applied int
+	frame   string
 }
 
 type planMemo struct {
@@ -93,6 +126,8 @@ type planMemo struct {
 	n     int
 	width int
 	st    *Styles
+	full  bool
+	short bool // a value is abbreviated unless full
 	out   string
 }
 
@@ -121,6 +156,7 @@ func (b *stepBase) snap() Snapshot {
 func (b *stepBase) inputs() model.Inputs { return b.c.State.Inputs().Clone() }
 
 func (b *stepBase) Enter() tea.Cmd {
+	b.ver++
 	b.active = true
 	b.vp.GotoTop()
 	if b.rs.started() || b.applying {
@@ -134,6 +170,7 @@ func (b *stepBase) Enter() tea.Cmd {
 }
 
 func (b *stepBase) Leave() {
+	b.ver++
 	b.active = false
 	b.confirmApply = false
 	if b.editing {
@@ -142,11 +179,13 @@ func (b *stepBase) Leave() {
 }
 
 func (b *stepBase) Reset() {
+	b.ver++
 	b.rs = runState{}
 	b.confirmApply, b.applyErr, b.applied = false, nil, nil
 }
 
 func (b *stepBase) SetSize(w, h int) {
+	b.ver++
 	b.width, b.height = w, h
 	b.vp.SetWidth(w)
 	b.vp.SetHeight(h)
@@ -168,6 +207,7 @@ func (b *stepBase) requestRun(in model.Inputs, token *model.Secret, regenerate b
 }
 
 func (b *stepBase) startEdit() tea.Cmd {
+	b.ver++
 	if b.fields == nil {
 		return nil
 	}
@@ -211,6 +251,7 @@ func (b *stepBase) updateForm(msg tea.Msg) tea.Cmd {
 
 // Update handles what every step shares; steps handle their own keys first.
 func (b *stepBase) Update(msg tea.Msg) tea.Cmd {
+	b.touch(msg)
 	switch msg := msg.(type) {
 	case runBeganMsg:
 		b.rs = runState{id: msg.run, running: true, inputs: msg.inputs}
@@ -238,6 +279,7 @@ func (b *stepBase) Update(msg tea.Msg) tea.Cmd {
 		b.rs.done, b.rs.cancelled = true, ""
 		b.rs.findings, b.rs.changes = msg.findings, msg.changes
 		b.rs.at = b.c.Opts.now()
+		b.toPlan, b.toSent = b.toPlan || b.toSent, false
 		return nil
 	case runCancelledMsg:
 		b.rs.running = false
@@ -247,7 +289,7 @@ func (b *stepBase) Update(msg tea.Msg) tea.Cmd {
 		b.applying = false
 		b.applied = append(b.applied, msg.applied...)
 		b.applyErr = msg.err
-		b.toPlan = true // show what was sent
+		b.toSent = true // show what was sent, once checked again
 		// Check again: the step is verified once nothing is left to change.
 		return b.requestRun(b.inputs(), nil, false)
 	case tea.KeyPressMsg:

@@ -38,5 +38,5 @@ func (h testHooks) extra(width int) string {
 	if h.c.State.Snap.Sandbox {
 		text = "Sandbox: the sign-in check above signs a test user in through JumpCloud, a real SAML round trip. n shows the summary."
 	}
-	return wrapIndent(st.Dim.Render(text), width, "")
+	return st.Dim.Render(wrapIndent(text, width, ""))
 }

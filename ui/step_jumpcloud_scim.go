@@ -43,7 +43,7 @@ func (h jumpCloudSCIMHooks) extra(width int) string {
 	if h.s.snap().SCIMSecret.IsZero() {
 		return ""
 	}
-	return wrapIndent(h.s.c.Styles.Dim.Render("The Token Key is shown once and kept only in memory until you quit. Lost it? jcaccess apply --regenerate-scim-secret issues a new one."), width, "")
+	return h.s.c.Styles.Dim.Render(wrapIndent("The Token Key is shown once and kept only in memory until you quit. Lost it? jcaccess apply --regenerate-scim-secret issues a new one.", width, ""))
 }
 
 func (h jumpCloudSCIMHooks) openURL(Snapshot) string { return h.s.c.Opts.console() }
@@ -88,6 +88,7 @@ func (s *jumpCloudSCIMStep) Reset() {
 }
 
 func (s *jumpCloudSCIMStep) Update(msg tea.Msg) tea.Cmd {
+	s.touch(msg)
 	switch msg := msg.(type) {
 	case pollMsg:
 		if msg.gen == s.gen && s.active && !s.rs.running && s.waiting() {
@@ -138,7 +139,7 @@ func (s *jumpCloudSCIMStep) waitView(width int) string {
 	st, snap := s.c.Styles, s.snap()
 	in := snap.Session.Inputs
 	if !in.SCIM.Enabled {
-		return wrapIndent(st.Dim.Render("SCIM is off (scim step): there is nothing to connect."), width, "")
+		return st.Dim.Render(wrapIndent("SCIM is off (scim step): there is nothing to connect.", width, ""))
 	}
 	var lines []string
 	switch {

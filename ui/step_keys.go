@@ -9,18 +9,29 @@ import (
 
 // The keys a step screen answers to while no field has the focus.
 
+// touch counts msg as a change to what the body shows, unless it is a key
+// that only scrolls or shows the help.
+func (b *stepBase) touch(msg tea.Msg) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && !b.editing {
+		keys := b.c.Keys
+		if key.Matches(k, keys.Help, keys.Up, keys.Down, keys.PageUp, keys.PageDown) {
+			return
+		}
+	}
+	b.ver++
+}
+
 func (b *stepBase) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := b.c.Keys
+	if k.scroll(&b.vp, msg) {
+		return nil
+	}
+	if key.Matches(msg, k.Full) && b.canToggleFull() {
+		b.fullPlan, b.toPlan = !b.fullPlan, true
+		return nil
+	}
 	if b.confirmApply {
 		switch {
-		case key.Matches(msg, k.Up):
-			b.vp.ScrollUp(1)
-		case key.Matches(msg, k.Down):
-			b.vp.ScrollDown(1)
-		case key.Matches(msg, k.PageUp):
-			b.vp.PageUp()
-		case key.Matches(msg, k.PageDown):
-			b.vp.PageDown()
 		case key.Matches(msg, k.Yes):
 			b.confirmApply, b.applying, b.applyErr = false, true, nil
 			return send(applyRequest{step: b.id, changes: b.rs.changes})
@@ -52,14 +63,6 @@ func (b *stepBase) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		b.showDetail = !b.showDetail
 		return nil
-	case key.Matches(msg, k.Up):
-		b.vp.ScrollUp(1)
-	case key.Matches(msg, k.Down):
-		b.vp.ScrollDown(1)
-	case key.Matches(msg, k.PageUp):
-		b.vp.PageUp()
-	case key.Matches(msg, k.PageDown):
-		b.vp.PageDown()
 	}
 	return nil
 }
@@ -103,7 +106,11 @@ func (b *stepBase) ShortHelp() []key.Binding {
 		return append(bs, with(k.Cancel, "cancel"), k.ForceQuit)
 	}
 	if b.confirmApply {
-		return []key.Binding{with(k.Yes, "send it"), with(k.No, "don't send"), k.Down, k.PageDown, k.ForceQuit}
+		bs := []key.Binding{with(k.Yes, "send it"), with(k.No, "don't send"), k.Down, k.PageDown}
+		if b.canToggleFull() {
+			bs = append(bs, with(k.Full, b.fullWord()))
+		}
+		return append(bs, k.ForceQuit)
 	}
 	var bs []key.Binding
 	if b.fields != nil {
@@ -112,6 +119,9 @@ func (b *stepBase) ShortHelp() []key.Binding {
 	bs = append(bs, k.Recheck)
 	if b.canApply() {
 		bs = append(bs, k.Apply)
+	}
+	if b.canToggleFull() {
+		bs = append(bs, with(k.Full, b.fullWord()))
 	}
 	if _, vs := b.hooks.values(b.snap()); len(copyable(vs)) > 0 {
 		c := k.Copy

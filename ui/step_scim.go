@@ -107,7 +107,7 @@ func (h scimHooks) extra(width int) string {
 		return ""
 	}
 	text := "Cloudflare shows the SCIM secret once: jcaccess keeps it in memory until you quit and never writes it down. Lost it? Press g here, or run jcaccess apply --regenerate-scim-secret, then give JumpCloud the new Token Key."
-	return wrapIndent(h.c.Styles.Dim.Render(text), width, "")
+	return h.c.Styles.Dim.Render(wrapIndent(text, width, ""))
 }
 
 func (s *scimStep) canRegenerate() bool {
@@ -116,6 +116,7 @@ func (s *scimStep) canRegenerate() bool {
 }
 
 func (s *scimStep) Update(msg tea.Msg) tea.Cmd {
+	s.touch(msg)
 	if k, ok := msg.(tea.KeyPressMsg); ok && !s.editing && !s.confirmApply && key.Matches(k, s.c.Keys.Regenerate) && s.canRegenerate() {
 		return s.requestRun(s.inputs(), nil, true)
 	}

@@ -8,22 +8,37 @@ import (
 // The step screen: why it matters, the answers or the form, the values to
 // paste, the checks, the plan, and the step's extras.
 
-// View renders the body: why the step matters, the answers, the checks, the
-// plan, the values and the step's own extras, in a scrolling viewport. The
-// apply question stays pinned under it, whatever the scroll.
-func (b *stepBase) View() string {
-	pinned := b.pinned()
-	h := max(b.height-lipHeight(pinned), 1)
-	b.vp.SetHeight(h)
-	b.vp.SetContent(b.body())
+// Sync brings the viewport up to date with the step: its height (the apply
+// question pinned under it takes rows), its content and the scroll to the
+// plan that a or an apply asked for. The root calls it after every message
+// and resize; View only draws.
+func (b *stepBase) Sync() {
+	b.pin = b.pinned()
+	if h := max(b.height-lipHeight(b.pin), 1); h != b.vp.Height() {
+		b.vp.SetHeight(h)
+	}
+	if body := b.body(); body != b.content {
+		b.content = body
+		b.lines = strings.Split(body, "\n")
+		b.vp.SetContentLines(b.lines)
+	}
 	if b.toPlan {
 		b.vp.SetYOffset(b.planLine)
 		b.toPlan = false
 	}
-	if pinned == "" {
-		return b.vp.View()
+}
+
+// View draws the body's rows in view (the viewport keeps the scroll; its
+// own View would measure and pad every row again, and the frame cuts rows
+// to the width) and the apply question pinned under it, whatever the
+// scroll.
+func (b *stepBase) View() string {
+	y := min(max(b.vp.YOffset(), 0), len(b.lines))
+	rows := b.lines[y:min(y+b.vp.Height(), len(b.lines))]
+	if b.pin == "" {
+		return strings.Join(rows, "\n")
 	}
-	return b.vp.View() + "\n" + pinned
+	return strings.Join(rows, "\n") + "\n" + b.pin
 }
 
 func lipHeight(s string) int {
@@ -41,20 +56,42 @@ func (b *stepBase) pinned() string {
 	st := b.c.Styles
 	ch := b.rs.changes[0]
 	q := fmt.Sprintf("Send this %s to Cloudflare now? ", ch.Method)
-	return wrapIndent(st.Warn.Render(q)+st.Key.Render("y")+" send it · "+st.Key.Render("n")+" don't · ↑/↓ scroll the request", b.width, "")
+	return wrapIndent(st.Warn.Render(q)+st.Key.Render("y")+" send it · "+st.Key.Render("n")+" don't · "+st.Key.Render("f")+" "+b.fullWord(), b.width, "")
 }
 
+// body is why the step matters, the help if shown, then the rest: the
+// answers, the checks, the plan, the values and the step's extras. The rest
+// is rendered again only when something it shows changed (see restKey);
+// planLine is where the plan starts.
 func (b *stepBase) body() string {
 	st, w := b.c.Styles, b.width
+	head := st.Dim.Render(wrapIndent(b.why, w, ""))
+	if b.showDetail {
+		head += "\n\n" + b.helpView()
+	}
+	snap := b.snap()
+	k := restKey{ver: b.ver, width: w, st: st, session: snap.Session, idp: snap.IdP, applied: len(b.c.State.Applied), frame: b.c.frame()}
+	if b.editing || b.rest.key != k {
+		out, planLine := b.renderRest()
+		b.rest = restMemo{key: k, out: out, planLine: planLine}
+	}
+	if b.rest.out == "" {
+		return head
+	}
+	if b.rest.planLine >= 0 {
+		b.planLine = lipHeight(head) + 1 + b.rest.planLine
+	}
+	return head + "\n\n" + b.rest.out
+}
+
+func (b *stepBase) renderRest() (string, int) {
+	st, w := b.c.Styles, b.width
 	var parts []string
+	planLine := -1
 	add := func(s string) {
 		if s = strings.TrimRight(s, "\n"); s != "" {
 			parts = append(parts, s)
 		}
-	}
-	add(wrapIndent(st.Dim.Render(b.why), w, ""))
-	if b.showDetail {
-		add(b.helpView())
 	}
 	if h, ok := b.hooks.(headliner); ok {
 		add(h.headline(w))
@@ -75,14 +112,17 @@ func (b *stepBase) body() string {
 		add(renderChecks(st, w, b.c.frame(), &b.rs))
 	}
 	if p := b.planView(); p != "" {
-		b.planLine = lipHeight(strings.Join(parts, "\n\n")) + 1
+		planLine = 0
+		if len(parts) > 0 {
+			planLine = lipHeight(strings.Join(parts, "\n\n")) + 1
+		}
 		add(p)
 	}
 	if !b.valuesFirst {
 		add(values)
 	}
 	add(b.hooks.extra(w))
-	return strings.Join(parts, "\n\n")
+	return strings.Join(parts, "\n\n"), planLine
 }
 
 // helpView is what ? shows: the guide's detail for the step, every key.
@@ -139,18 +179,43 @@ func (b *stepBase) planView() string {
 		plan += "\n" + st.Info.Render(b.c.frame()) + " sending…"
 	case b.confirmApply:
 	default:
-		plan += "\n" + wrapIndent(st.Dim.Render("Nothing is sent until you press a and confirm."), w, "")
+		plan += "\n" + st.Dim.Render(wrapIndent("Nothing is sent until you press a and confirm.", w, ""))
 	}
 	parts = append(parts, plan)
 	return strings.Join(parts, "\n\n")
 }
 
-// renderedPlan renders the planned changes once per set of changes and width.
+// renderedPlan renders the planned changes once per set of changes, width
+// and choice of full or short.
 func (b *stepBase) renderedPlan(st *Styles, w int) string {
 	ch := b.rs.changes
 	m := b.plan
-	if m.first != &ch[0] || m.n != len(ch) || m.width != w || m.st != st {
-		b.plan = planMemo{first: &ch[0], n: len(ch), width: w, st: st, out: strings.TrimRight(renderPlan(st, w, b.c.Opts.APIBase, ch), "\n")}
+	if m.first != &ch[0] || m.n != len(ch) || m.width != w || m.st != st || m.full != b.fullPlan {
+		out := strings.TrimRight(planText(st, w, b.c.Opts.APIBase, ch, b.fullPlan), "\n")
+		short := false
+		for _, c := range ch {
+			short = short || c.DisplayBody(false) != c.DisplayBody(true)
+		}
+		switch {
+		case short && b.fullPlan:
+			out += "\n" + st.Dim.Render(wrapIndent("The full request, byte for byte: f shortens it again.", w, "    "))
+		case short:
+			out += "\n" + st.Dim.Render(wrapIndent("Long values are shortened here (what is sent is exact): f shows the full request.", w, "    "))
+		}
+		b.plan = planMemo{first: &ch[0], n: len(ch), width: w, st: st, full: b.fullPlan, short: short, out: out}
 	}
 	return b.plan.out
+}
+
+// canToggleFull is whether f has a shortened plan to show in full.
+func (b *stepBase) canToggleFull() bool {
+	return len(b.rs.changes) > 0 && b.rs.done && b.plan.short
+}
+
+// fullWord is what f does next.
+func (b *stepBase) fullWord() string {
+	if b.fullPlan {
+		return "short plan"
+	}
+	return "full request"
 }

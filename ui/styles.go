@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
 
@@ -13,11 +15,50 @@ type Styles struct {
 	// Plain is accessible mode: words instead of symbols, no attributes.
 	Plain bool
 
-	Header, Dim, Bold, Banner, Rule, Title lipgloss.Style
-	Key, KeyDesc, StatusLine, ErrorLine    lipgloss.Style
-	OK, Warn, Fail, Todo, Current, Info    lipgloss.Style
-	Label, Value, Secret, Code             lipgloss.Style
+	Header, Dim, Bold, Banner, Rule, Title Style
+	Key, KeyDesc, StatusLine, ErrorLine    Style
+	OK, Warn, Fail, Todo, Current, Info    Style
+	Label, Value, Secret, Code             Style
 	Form                                   huh.Theme
+}
+
+// Style is a lipgloss style reduced to what the wizard uses: attributes and
+// a colour around text, the escape sequences worked out once. It paints
+// each line on its own. (lipgloss pads every line of a multi-line string
+// to the widest one: a pretty-printed body whose certificate line is 1,800
+// characters came out as a few short lines each followed by 1,800 blanks,
+// which the wrap turned into screens of empty rows.)
+type Style struct{ pre, post string }
+
+func newStyle(s lipgloss.Style) Style {
+	r := s.Render("X")
+	i := strings.Index(r, "X")
+	if i < 0 {
+		return Style{}
+	}
+	return Style{pre: r[:i], post: r[i+1:]}
+}
+
+// Render paints text, line by line; a style without attributes returns it
+// as is.
+func (s Style) Render(text string) string {
+	if s.pre == "" && s.post == "" || text == "" {
+		return text
+	}
+	if !strings.Contains(text, "\n") {
+		return s.pre + text + s.post
+	}
+	var b strings.Builder
+	b.Grow(len(text) + (strings.Count(text, "\n")+1)*(len(s.pre)+len(s.post)))
+	for i, l := range strings.Split(text, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if l != "" {
+			b.WriteString(s.pre + l + s.post)
+		}
+	}
+	return b.String()
 }
 
 // NewStyles builds the theme; noColor keeps attributes (bold, reverse) and
@@ -30,26 +71,26 @@ func NewStyles(noColor bool) *Styles {
 		return s.Foreground(lipgloss.Color(c))
 	}
 	s := &Styles{
-		Header:     lipgloss.NewStyle().Bold(true),
-		Dim:        color(lipgloss.NewStyle(), "245"),
-		Bold:       lipgloss.NewStyle().Bold(true),
-		Banner:     lipgloss.NewStyle().Bold(true).Reverse(true),
-		Rule:       color(lipgloss.NewStyle(), "240"),
-		Title:      lipgloss.NewStyle().Bold(true),
-		Key:        lipgloss.NewStyle().Bold(true),
-		KeyDesc:    color(lipgloss.NewStyle(), "245"),
-		StatusLine: color(lipgloss.NewStyle(), "6"),
-		ErrorLine:  color(lipgloss.NewStyle().Bold(true), "1"),
-		OK:         color(lipgloss.NewStyle(), "2"),
-		Warn:       color(lipgloss.NewStyle().Bold(true), "3"),
-		Fail:       color(lipgloss.NewStyle().Bold(true), "1"),
-		Todo:       color(lipgloss.NewStyle(), "245"),
-		Current:    color(lipgloss.NewStyle().Bold(true), "6"),
-		Info:       color(lipgloss.NewStyle(), "6"),
-		Label:      lipgloss.NewStyle().Bold(true),
-		Value:      color(lipgloss.NewStyle(), "6"),
-		Secret:     color(lipgloss.NewStyle(), "5"),
-		Code:       color(lipgloss.NewStyle(), "250"),
+		Header:     newStyle(lipgloss.NewStyle().Bold(true)),
+		Dim:        newStyle(color(lipgloss.NewStyle(), "245")),
+		Bold:       newStyle(lipgloss.NewStyle().Bold(true)),
+		Banner:     newStyle(lipgloss.NewStyle().Bold(true).Reverse(true)),
+		Rule:       newStyle(color(lipgloss.NewStyle(), "240")),
+		Title:      newStyle(lipgloss.NewStyle().Bold(true)),
+		Key:        newStyle(lipgloss.NewStyle().Bold(true)),
+		KeyDesc:    newStyle(color(lipgloss.NewStyle(), "245")),
+		StatusLine: newStyle(color(lipgloss.NewStyle(), "6")),
+		ErrorLine:  newStyle(color(lipgloss.NewStyle().Bold(true), "1")),
+		OK:         newStyle(color(lipgloss.NewStyle(), "2")),
+		Warn:       newStyle(color(lipgloss.NewStyle().Bold(true), "3")),
+		Fail:       newStyle(color(lipgloss.NewStyle().Bold(true), "1")),
+		Todo:       newStyle(color(lipgloss.NewStyle(), "245")),
+		Current:    newStyle(color(lipgloss.NewStyle().Bold(true), "6")),
+		Info:       newStyle(color(lipgloss.NewStyle(), "6")),
+		Label:      newStyle(lipgloss.NewStyle().Bold(true)),
+		Value:      newStyle(color(lipgloss.NewStyle(), "6")),
+		Secret:     newStyle(color(lipgloss.NewStyle(), "5")),
+		Code:       newStyle(color(lipgloss.NewStyle(), "250")),
 	}
 	s.Form = formTheme(noColor)
 	return s
@@ -99,7 +140,7 @@ var statusMarks = map[model.StepStatus]mark{
 	model.StatusTodo:     {"·", "to do"},
 }
 
-func (s *Styles) status(st model.StepStatus) lipgloss.Style {
+func (s *Styles) status(st model.StepStatus) Style {
 	switch st {
 	case model.StatusVerified:
 		return s.OK
@@ -120,7 +161,7 @@ func (s *Styles) statusSym(st model.StepStatus) string {
 	return m.sym
 }
 
-func (s *Styles) severity(sev model.Severity) (string, lipgloss.Style) {
+func (s *Styles) severity(sev model.Severity) (string, Style) {
 	switch sev {
 	case model.SeverityError:
 		return s.pick("✘", "[FAILED]"), s.Fail
@@ -135,18 +176,4 @@ func (s *Styles) pick(sym, word string) string {
 		return word
 	}
 	return sym
-}
-
-// worst is the status a set of findings gives a step (model.Session.Record's rule).
-func worst(fs model.Findings) model.StepStatus {
-	st := model.StatusVerified
-	for _, f := range fs {
-		switch f.Severity {
-		case model.SeverityError:
-			return model.StatusFailed
-		case model.SeverityWarning:
-			st = model.StatusWarning
-		}
-	}
-	return st
 }

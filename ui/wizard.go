@@ -43,6 +43,15 @@ type Wizard struct {
 	status    string
 	err       error
 	summaryVP viewport.Model
+	summary   string // what summaryVP holds
+	// What View draws, rendered once per change: the lines above the body
+	// and each key's help in the footer.
+	top struct {
+		key   chromeKey
+		lines []string
+	}
+	keyText   map[[2]string]keyPiece
+	keyTextSt *Styles
 	report    reportMsg
 	result    Result
 }
@@ -78,6 +87,7 @@ func New(ctx context.Context, o Options) *Wizard {
 		w.lookedUp[t] = true // the command looked for its session already
 	}
 	w.resize(c.Width, c.Height)
+	w.sync()
 	return w
 }
 
@@ -117,7 +127,15 @@ func (w *Wizard) comp(id steps.ID) Component {
 	return w.comps[0]
 }
 
+// Update handles msg, then brings what the screen shows up to date with
+// the state: View only draws.
 func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := w.update(msg)
+	w.sync()
+	return w, cmd
+}
+
+func (w *Wizard) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		w.resize(msg.Width, msg.Height)
@@ -297,14 +315,8 @@ func (w *Wizard) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Back):
 			w.phase = phaseSteps
 			return w.comps[w.nav.Index()].Enter()
-		case key.Matches(msg, k.Up):
-			w.summaryVP.ScrollUp(1)
-		case key.Matches(msg, k.Down):
-			w.summaryVP.ScrollDown(1)
-		case key.Matches(msg, k.PageUp):
-			w.summaryVP.PageUp()
-		case key.Matches(msg, k.PageDown):
-			w.summaryVP.PageDown()
+		default:
+			k.scroll(&w.summaryVP, msg)
 		}
 		return nil
 	case phaseSteps:

@@ -39,7 +39,7 @@ var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 // api.cloudflare.test and sso.jumpcloud.com, so screens do not depend on a
 // port; plus a fixed JumpCloud metadata export and a state folder.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	api      *cfapi.Server
 	ts       *httptest.Server
 	hc       *http.Client
@@ -48,7 +48,7 @@ type world struct {
 	control  *fakeControl
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	api := cfapi.New(cfapi.Options{AccountID: testAccount, AccountName: "Example Inc", AuthDomain: testDomain, Now: func() time.Time { return testNow }, CheckRequest: openapicheck.New()})
 	api.AddToken(testToken, cfapi.TokenAccount, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)

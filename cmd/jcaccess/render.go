@@ -97,7 +97,8 @@ func writeReport(w io.Writer, env *steps.Env, rep *steps.Report) {
 	}
 }
 
-// writeChanges prints the plan: each request exactly as apply sends it.
+// writeChanges prints the plan: each request as apply sends it, long
+// values (a certificate) abbreviated for reading.
 func writeChanges(w io.Writer, changes []model.Change) {
 	if len(changes) == 0 {
 		fmt.Fprintln(w, "\nNo changes: Cloudflare already matches the setup.")
@@ -105,21 +106,14 @@ func writeChanges(w io.Writer, changes []model.Change) {
 	}
 	fmt.Fprintf(w, "\nChanges (%d):\n", len(changes))
 	for _, ch := range changes {
-		sign := map[string]string{"create": "+", "update": "~", "refresh_secret": "!"}[ch.Action]
-		fmt.Fprintf(w, "\n  %s %s\n    %s %s\n", sign, ch.Summary, ch.Method, ch.Path)
+		fmt.Fprintf(w, "\n  %s %s\n    %s %s\n", ch.Sign(), ch.Summary, ch.Method, ch.Path)
 		for _, d := range ch.Diff {
 			fmt.Fprintf(w, "      %s: %s -> %s\n", d.Field, d.From, d.To)
 		}
-		if len(ch.Body) > 0 {
-			var pretty strings.Builder
-			var v any
-			if json.Unmarshal(ch.Body, &v) == nil {
-				b, _ := json.MarshalIndent(v, "    ", "  ")
-				pretty.Write(b)
-			} else {
-				pretty.Write(ch.Body)
-			}
-			fmt.Fprintf(w, "    %s\n", pretty.String())
+		// Long values (the certificate) abbreviated; --json prints the
+		// exact request.
+		if body := ch.DisplayBody(false); body != "" {
+			fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(body, "\n", "\n    "))
 		}
 		if len(ch.KnownAfterApply) > 0 {
 			fmt.Fprintf(w, "    known after apply: %s\n", strings.Join(ch.KnownAfterApply, ", "))
