@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"jcaccess/model"
 )
 
 // APIError is a failed call, told the way an admin can act on it.
@@ -19,7 +21,14 @@ type APIError struct {
 	err    error
 }
 
+// Error is scrubbed of every secret the process holds, any credentials and
+// URL passwords (model.Scrub): Cloudflare's messages, or a proxy's, may echo
+// the request's Authorization header.
 func (e *APIError) Error() string {
+	return model.Scrub(e.text())
+}
+
+func (e *APIError) text() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
 	b.WriteString(": ")
@@ -57,8 +66,9 @@ func StatusOf(err error) int {
 // statusError is an answer other than 2xx, with the errors Cloudflare's
 // envelope lists.
 type statusError struct {
-	status int
-	errors []struct {
+	status   int
+	location string // where a 3xx answer pointed
+	errors   []struct {
 		Code    int    `json:"code"`
 		Message string `json:"message"`
 	}
@@ -80,7 +90,7 @@ func newStatusError(status int, body []byte) *statusError {
 }
 
 func (e *statusError) Error() string {
-	return fmt.Sprintf("Cloudflare answered %d %s", e.status, http.StatusText(e.status))
+	return model.Scrub(fmt.Sprintf("Cloudflare answered %d %s", e.status, http.StatusText(e.status)))
 }
 
 // wrap turns a failed request into an APIError. It never includes request
@@ -99,6 +109,9 @@ func wrap(op string, err error) error {
 			msgs = append(msgs, fmt.Sprintf("%d: %s", e.Code, e.Message))
 		}
 		ae.Detail = strings.Join(msgs, "; ")
+		if se.location != "" {
+			ae.Detail = "a redirect to " + se.location
+		}
 		ae.err = nil // its text repeats the URL and body; ours says it better
 	}
 	switch {
@@ -108,6 +121,8 @@ func wrap(op string, err error) error {
 		ae.Hint = "no answer in time; check your network (or proxy) and try again"
 	case errors.Is(err, context.Canceled):
 		ae.Hint = "cancelled"
+	case ae.Status >= 300 && ae.Status < 400:
+		ae.Hint = "jcaccess follows no redirect, so the API token goes nowhere else; set CLOUDFLARE_BASE_URL to the API itself (or unset it for " + DefaultBaseURL + ")"
 	case ae.Status == http.StatusUnauthorized:
 		ae.Hint = "the API token is not valid (wrong, expired or revoked); create one in the Cloudflare dashboard (My Profile > API Tokens) and set CLOUDFLARE_API_TOKEN"
 	case ae.Status == http.StatusForbidden:
