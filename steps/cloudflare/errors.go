@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 
@@ -140,4 +142,23 @@ func wrap(op string, err error) error {
 		ae.Hint = "could not reach the Cloudflare API; check the network, a proxy, or CLOUDFLARE_BASE_URL"
 	}
 	return ae
+}
+
+// Transient reports whether a failed call may succeed if made again: no
+// answer came (a transport failure or a lost answer, not a cancellation nor
+// a refusal by jcaccess itself), or Cloudflare answered 408, 429 or 5xx.
+// The caller checks its own context before trying again.
+func Transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	switch s := StatusOf(err); {
+	case s == 0:
+		var ne net.Error
+		return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
+			errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+	case s == http.StatusRequestTimeout, s == http.StatusTooManyRequests, s >= 500:
+		return true
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -173,5 +174,26 @@ func TestNoTokenOverPlainHTTPOffLoopback(t *testing.T) {
 	_, err := c.ListIdPs(context.Background(), acct)
 	if err == nil || !strings.Contains(err.Error(), "https") || dialed.Load() {
 		t.Fatalf("dialed %v, got %v", dialed.Load(), err)
+	}
+}
+
+func TestTransientIsOnlyWhatMaySucceedAgain(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{wrap("x", newStatusError(http.StatusBadGateway, nil)), true},
+		{wrap("x", newStatusError(http.StatusTooManyRequests, nil)), true},
+		{wrap("x", newStatusError(http.StatusBadRequest, nil)), false},
+		{wrap("x", newStatusError(http.StatusTemporaryRedirect, nil)), false},
+		{wrap("x", context.Canceled), false},
+		{wrap("x", context.DeadlineExceeded), true},
+		{wrap("x", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), true},
+		{wrap("x", ErrReadOnly), false},
+		{wrap("x", checkScheme(&url.URL{Scheme: "http", Host: "api.example.com"})), false},
+	} {
+		if got := Transient(tc.err); got != tc.want {
+			t.Errorf("Transient(%v) = %v", tc.err, got)
+		}
 	}
 }
