@@ -79,7 +79,8 @@ func (s *Session) Record(id string, fs Findings, now time.Time) {
 	if s.Steps == nil {
 		s.Steps = map[string]StepState{}
 	}
-	s.Steps[id] = StepState{Status: fs.Status(), CheckedAt: now, Findings: fs}
+	// The last line of defence: what is stored holds no secret.
+	s.Steps[id] = StepState{Status: fs.Status(), CheckedAt: now, Findings: ScrubFindings(fs)}
 	s.UpdatedAt = now
 }
 

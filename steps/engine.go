@@ -264,9 +264,12 @@ func Apply(ctx context.Context, env *Env, rep *Report, save Save) error {
 func ApplyChanges(ctx context.Context, env *Env, changes []model.Change, save Save) ([]model.Change, error) {
 	var applied []model.Change
 	for _, ch := range changes {
-		got, err := env.CF.Send(ctx, ch)
-		if err != nil && ch.Action == "create" {
-			got, err = adoptAfterFailedCreate(ctx, env, err)
+		var got cloudflare.IdP
+		var err error
+		if ch.Action == "create" {
+			got, err = create(ctx, env, ch)
+		} else {
+			got, err = env.CF.Send(ctx, ch)
 		}
 		if err != nil && ch.Action == "update" && cloudflare.StatusOf(err) == http.StatusNotFound {
 			err = fmt.Errorf("%w\nThe login method was deleted (in the dashboard?) while jcaccess was working; nothing else was changed: run apply again to create it anew", err)
@@ -291,20 +294,104 @@ func ApplyChanges(ctx context.Context, env *Env, changes []model.Change, save Sa
 	return applied, nil
 }
 
-// adoptAfterFailedCreate handles a create whose answer was lost: the IdP may
-// exist. If exactly one matching IdP is now there, it is the one we made.
-func adoptAfterFailedCreate(ctx context.Context, env *Env, createErr error) (cloudflare.IdP, error) {
+// createBackoff is how long apply waits before each new attempt at a create
+// that failed with a transient error and did not happen; its length bounds
+// the attempts.
+var createBackoff = []time.Duration{2 * time.Second, 5 * time.Second}
+
+// accountLockWait bounds how long a create waits for another run's create
+// in the same account.
+var accountLockWait = 60 * time.Second
+
+// create makes the login method, at most once per account: under the
+// account's lock it looks again (another run under another team name, or
+// the dashboard, may have made it since the plan), then sends the create.
+// A create that fails or whose answer is lost is looked for: found, it is
+// adopted; absent after a transient failure, it is sent again after a
+// bounded backoff. POSTs are never retried blindly.
+func create(ctx context.Context, env *Env, ch model.Change) (cloudflare.IdP, error) {
+	acct := env.inputs().AccountID
+	if env.LockAccount != nil {
+		release, err := lockAccount(ctx, env, acct)
+		if err != nil {
+			return cloudflare.IdP{}, fmt.Errorf("%s: %w; nothing was created", ch.Summary, err)
+		}
+		defer release()
+		all, err := listForCreate(ctx, env)
+		if err != nil {
+			return cloudflare.IdP{}, fmt.Errorf("%s: checking that it does not exist yet failed: %w; nothing was created; run apply again", ch.Summary, err)
+		}
+		if p, more := findIdP(all, keyOf(env)); p != nil || more != "" {
+			what := more
+			if p != nil {
+				what = fmt.Sprintf("login method %q (%s) now exists in account %s", p.Name, p.ID, acct)
+			}
+			return cloudflare.IdP{}, fmt.Errorf("%s: refused: %s, made since the plan (by a jcaccess run under another team name, or in the dashboard); nothing was created; run apply again: it picks that one up and updates it instead of adding a second", ch.Summary, what)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		got, err := env.CF.Send(ctx, ch)
+		if err == nil {
+			return got, nil
+		}
+		p, err := adoptAfterFailedCreate(ctx, env, err)
+		if p != nil {
+			return *p, nil
+		}
+		if attempt >= len(createBackoff) || !cloudflare.Transient(err) || ctx.Err() != nil {
+			if attempt > 0 {
+				err = fmt.Errorf("%w (after %d attempts; the login method was not created)", err, attempt+1)
+			}
+			return cloudflare.IdP{}, err
+		}
+		t := time.NewTimer(createBackoff[attempt])
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return cloudflare.IdP{}, fmt.Errorf("%w (the login method was not created)", err)
+		case <-t.C:
+		}
+	}
+}
+
+// lockAccount takes the account's lock, waiting a while for another run
+// that holds it: that run is creating, and this one then finds its IdP.
+func lockAccount(ctx context.Context, env *Env, acct string) (func(), error) {
+	deadline := time.Now().Add(accountLockWait)
+	for {
+		release, err := env.LockAccount(acct)
+		if err == nil || !errors.Is(err, model.ErrLocked) || time.Now().After(deadline) {
+			return release, err
+		}
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func listForCreate(ctx context.Context, env *Env) ([]cloudflare.IdP, error) {
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), env.checkTimeout())
 	defer cancel()
-	all, err := env.CF.ListIdPs(lctx, env.inputs().AccountID)
+	return env.CF.ListIdPs(lctx, env.inputs().AccountID)
+}
+
+// adoptAfterFailedCreate handles a create that failed or whose answer was
+// lost: the IdP may exist. If exactly one matching IdP is now there, it is
+// the one we made, and it is returned. Otherwise the create's error is.
+func adoptAfterFailedCreate(ctx context.Context, env *Env, createErr error) (*cloudflare.IdP, error) {
+	all, err := listForCreate(ctx, env)
 	if err != nil {
-		return cloudflare.IdP{}, fmt.Errorf("%w (and checking whether it happened anyway failed: %v; run apply again: it looks before it creates)", createErr, err)
+		return nil, fmt.Errorf("%w (and checking whether it happened anyway failed: %v; run apply again: it looks before it creates)", createErr, err)
 	}
-	p, _ := findIdP(all, env.inputs().IdP.Name, ssoURL(env))
+	p, _ := findIdP(all, keyOf(env))
 	if p == nil {
-		return cloudflare.IdP{}, createErr
+		return nil, createErr
 	}
-	return *p, nil
+	return p, nil
 }
 
 // VerifySteps are the steps whose checks prove an apply's result.

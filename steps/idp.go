@@ -62,7 +62,8 @@ func (idpStep) Prepare(ctx context.Context, env *Env) model.Findings {
 		fs = append(fs, warnf("idp_deleted", "login method %s, saved in the session, no longer exists (deleted in the dashboard?); apply will look for it by name and create it again if needed", id)...)
 		env.Session.IdPID = ""
 	}
-	p, more := findIdP(all, env.inputs().IdP.Name, ssoURL(env))
+	key := keyOf(env)
+	p, more := findIdP(all, key)
 	if more != "" {
 		return append(fs, errorf("idp_ambiguous", "%s; delete the extra one in Zero Trust > Integrations > Identity providers, or set idp.name to the one to manage", more)...)
 	}
@@ -75,6 +76,9 @@ func (idpStep) Prepare(ctx context.Context, env *Env) model.Findings {
 	env.Session.IdPID = p.ID
 	if p.SCIMConfig.SCIMBaseURL != "" {
 		env.Session.SCIMEndpoint = p.SCIMConfig.SCIMBaseURL
+	}
+	if !strings.EqualFold(p.Name, key.name) {
+		return append(fs, infof("idp_found", "login method %q (%s) has this setup's issuer or SSO URL: apply will update it (naming it %q), never add a second one; to keep it apart, use another JumpCloud application", p.Name, p.ID, key.name)...)
 	}
 	return append(fs, infof("idp_found", "login method %q (%s) already exists: apply will update it, never add a second one", p.Name, p.ID)...)
 }
@@ -97,16 +101,19 @@ func changedOutside(env *Env, cur cloudflare.IdP) model.Findings {
 	return warnf("changed_outside", "login method %q was changed outside jcaccess since the last apply (%s); apply would set it back to this setup: review the plan, or update the config to keep the change", cur.Name, strings.Join(fields, "; "))
 }
 
-// findIdP picks the SAML IdP with this name (case-insensitive) or this SSO
-// URL. A second candidate, or a non-SAML IdP holding the name, is reported.
-func findIdP(all []cloudflare.IdP, name, sso string) (*cloudflare.IdP, string) {
+// findIdP picks the SAML IdP with this name (case-insensitive), this issuer
+// (the metadata's entity ID) or this SSO URL: any of them means it is this
+// setup's login method, perhaps renamed in the dashboard or made by a run
+// under another team name. A second candidate, or a non-SAML IdP holding
+// the name, is reported.
+func findIdP(all []cloudflare.IdP, want idpKey) (*cloudflare.IdP, string) {
 	var found []cloudflare.IdP
 	for _, p := range all {
-		byName := strings.EqualFold(p.Name, name)
+		byName := strings.EqualFold(p.Name, want.name)
 		if byName && p.Type != "saml" {
 			return nil, fmt.Sprintf("a %s login method is already named %q", p.Type, p.Name)
 		}
-		if p.Type == "saml" && (byName || (sso != "" && p.Config.SSOTargetURL == sso)) {
+		if p.Type == "saml" && (byName || want.matchesURLs(p)) {
 			found = append(found, p)
 		}
 	}
@@ -120,14 +127,22 @@ func findIdP(all []cloudflare.IdP, name, sso string) (*cloudflare.IdP, string) {
 	for _, p := range found {
 		ids = append(ids, fmt.Sprintf("%q (%s)", p.Name, p.ID))
 	}
-	return nil, fmt.Sprintf("%d SAML login methods match by name or SSO URL: %s", len(found), strings.Join(ids, ", "))
+	return nil, fmt.Sprintf("%d SAML login methods match by name, issuer or SSO URL: %s", len(found), strings.Join(ids, ", "))
 }
 
-func ssoURL(env *Env) string {
+// idpKey is what identifies this setup's login method in the account.
+type idpKey struct{ name, issuer, sso string }
+
+func keyOf(env *Env) idpKey {
+	k := idpKey{name: env.inputs().IdP.Name}
 	if rep := env.MetadataReport(); rep != nil {
-		return rep.SSOURL()
+		k.issuer, k.sso = rep.EntityID, rep.SSOURL()
 	}
-	return ""
+	return k
+}
+
+func (k idpKey) matchesURLs(p cloudflare.IdP) bool {
+	return (k.issuer != "" && p.Config.IssuerURL == k.issuer) || (k.sso != "" && p.Config.SSOTargetURL == k.sso)
 }
 
 // desired is the IdP the inputs and the metadata ask for.

@@ -95,6 +95,10 @@ type Deps struct {
 	// JumpCloudHost is accepted as JumpCloud's SSO host besides
 	// sso.jumpcloud.com (the sandbox's JumpCloud).
 	JumpCloudHost string
+	// LockAccount takes the lock of a Cloudflare account (model.Store's
+	// LockAccount) around a create, so two runs under different team names
+	// never create in one account at once. Nil takes no lock.
+	LockAccount func(accountID string) (release func(), err error)
 }
 
 // Env is one setup's dependencies and what its runs learn. Secrets live
@@ -223,7 +227,9 @@ func (base) Applied(*Env, model.Change, cloudflare.IdP)         {}
 func (base) Values(*Env) []Value                                { return nil }
 
 func finding(sev model.Severity, code, format string, args ...any) model.Finding {
-	return model.Finding{Severity: sev, Code: code, Message: fmt.Sprintf(format, args...)}
+	// Messages quote errors and answers from elsewhere: scrub them of
+	// secrets before anyone sees or stores them.
+	return model.Finding{Severity: sev, Code: code, Message: model.Scrub(fmt.Sprintf(format, args...))}
 }
 
 func errorf(code, format string, args ...any) model.Findings {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -209,13 +210,50 @@ func (f *Factory) env(ctx context.Context, o *setupOptions, readOnly bool) (*ste
 	if err != nil {
 		return nil, store, err
 	}
+	accounts := f.accountLocks(store)
+	if acct := sess.Inputs.AccountID; acct != "" && !readOnly {
+		// The account is known: no other jcaccess may work on it meanwhile,
+		// whatever team name it uses.
+		if _, err := accounts(acct); err != nil {
+			return nil, store, err
+		}
+	}
 	cf := cloudflare.New(cloudflare.Config{Token: tok, BaseURL: base, HTTPClient: f.HTTPClient, ReadOnly: readOnly, Retries: 2})
-	env := &steps.Env{Session: sess, Deps: steps.Deps{CF: cf, HTTP: f.HTTPClient, Now: f.Now}}
+	env := &steps.Env{Session: sess, Deps: steps.Deps{CF: cf, HTTP: f.HTTPClient, Now: f.Now, LockAccount: accounts}}
 	if sb != nil {
 		env.Sandbox = sb
 		env.JumpCloudHost = sb.JumpCloudHost()
 	}
 	return env, store, nil
+}
+
+// accountLocks returns the engine's LockAccount: it takes a Cloudflare
+// account's lock once and holds it until the command ends, so asking again
+// (the engine does before each create) is free and never waits on itself.
+func (f *Factory) accountLocks(store model.Store) func(string) (func(), error) {
+	var mu sync.Mutex
+	held := map[string]func(){}
+	f.closers = append(f.closers, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, release := range held {
+			release()
+		}
+		clear(held)
+		return nil
+	})
+	return func(acct string) (func(), error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, ok := held[acct]; !ok {
+			release, err := store.LockAccount(acct)
+			if err != nil {
+				return nil, err
+			}
+			held[acct] = release
+		}
+		return func() {}, nil
+	}
 }
 
 // checkMetadataSource refuses a metadata URL that is not https (plain http

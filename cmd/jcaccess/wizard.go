@@ -132,7 +132,7 @@ func (o *wizardOptions) uiOptions(f *Factory) (ui.Options, error) {
 		client = newClient(model.NewSecret(tok))
 	}
 	uo := ui.Options{
-		Env:          &steps.Env{Session: fresh, Deps: steps.Deps{CF: client, HTTP: f.HTTPClient, Now: f.Now}},
+		Env:          &steps.Env{Session: fresh, Deps: steps.Deps{CF: client, HTTP: f.HTTPClient, Now: f.Now, LockAccount: f.accountLocks(store)}},
 		Saved:        saved,
 		Store:        store,
 		NewClient:    newClient,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,8 +23,13 @@ import (
 const DefaultBaseURL = "https://api.cloudflare.com/client/v4/"
 
 // maxAnswer bounds what one answer may occupy in memory; an identity
-// provider list page is a few hundred KB at most.
-const maxAnswer = 32 << 20
+// provider list page is a few hundred KB at most. Reading stops here, so an
+// endless answer (a broken proxy, a wrong CLOUDFLARE_BASE_URL) costs a few
+// MiB, not the machine's memory.
+const maxAnswer = 4 << 20
+
+// maxRetryWait caps how long one retry waits, whatever Retry-After says.
+const maxRetryWait = 30 * time.Second
 
 // Config says how to reach the API.
 type Config struct {
@@ -37,8 +43,11 @@ type Config struct {
 	// Retries for reads and idempotent writes. Creates are never retried: a
 	// create whose answer was lost is found and adopted instead.
 	Retries int
-	// Timeout of one HTTP attempt.
+	// Timeout of one HTTP attempt (default 20 s).
 	Timeout time.Duration
+	// Deadline bounds one call with all its retries and waits (default
+	// 45 s): a retry that would end after it is not made.
+	Deadline time.Duration
 }
 
 // Client talks to one Cloudflare API endpoint with one token.
@@ -49,6 +58,7 @@ type Client struct {
 	readOnly bool
 	retries  int
 	timeout  time.Duration
+	deadline time.Duration
 }
 
 // ErrReadOnly is returned when a read-only client is asked to write.
@@ -69,15 +79,24 @@ func New(cfg Config) *Client {
 		// Every request then fails with this error, named by its operation.
 		u = nil
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
+	hc := http.DefaultClient
+	if cfg.HTTPClient != nil {
+		hc = cfg.HTTPClient
 	}
+	// The token is in every request's header: follow no redirect at all,
+	// so it never goes to another scheme, host or port. The 3xx answer
+	// comes back as an error naming where it pointed.
+	own := *hc
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	timeout := cfg.Timeout
-	if timeout == 0 {
+	if timeout <= 0 {
 		timeout = 20 * time.Second
 	}
-	return &Client{base: u, hc: hc, token: cfg.Token, readOnly: cfg.ReadOnly, retries: max(cfg.Retries, 0), timeout: timeout}
+	deadline := cfg.Deadline
+	if deadline <= 0 {
+		deadline = 45 * time.Second
+	}
+	return &Client{base: u, hc: &own, token: cfg.Token, readOnly: cfg.ReadOnly, retries: max(cfg.Retries, 0), timeout: timeout, deadline: deadline}
 }
 
 // ReadOnly reports whether the client refuses writes.
@@ -318,6 +337,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if c.base == nil {
 		return nil, errors.New("the Cloudflare base URL is not a valid URL")
 	}
+	if err := checkScheme(c.base); err != nil {
+		return nil, err
+	}
 	u, err := c.base.Parse(strings.TrimLeft(path, "/"))
 	if err != nil {
 		return nil, err
@@ -325,6 +347,8 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if len(q) > 0 {
 		u.RawQuery = q.Encode()
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.deadline)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
 		raw, res, err := c.attempt(ctx, method, u.String(), body)
 		if err == nil {
@@ -333,12 +357,39 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		if attempt >= retries || !shouldRetry(res, err) {
 			return nil, err
 		}
+		wait := retryDelay(res, attempt)
+		if end, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(end) {
+			// The retry could not finish in time: say what the last answer was.
+			return nil, err
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil, ctx.Err()
-		case <-time.After(retryDelay(res, attempt)):
+		case <-t.C:
 		}
 	}
+}
+
+// checkScheme refuses to send the token anywhere but https, or plain http
+// on loopback (a local sandbox).
+func checkScheme(u *url.URL) error {
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("refused to send the API token to %s://%s: only https is allowed (plain http only on loopback, for a local sandbox); fix CLOUDFLARE_BASE_URL", u.Scheme, u.Host)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // attempt is one HTTP exchange under the per-attempt timeout. res is set
@@ -376,7 +427,11 @@ func (c *Client) attempt(ctx context.Context, method, u string, body []byte) ([]
 	case err != nil:
 		return nil, nil, fmt.Errorf("reading the answer: %w", err)
 	case len(raw) > maxAnswer:
-		return nil, res, fmt.Errorf("the answer is larger than %d MiB", maxAnswer>>20)
+		return nil, res, fmt.Errorf("the answer is larger than %d MiB (reading stopped there); is CLOUDFLARE_BASE_URL the Cloudflare API?", maxAnswer>>20)
+	case res.StatusCode >= 300 && res.StatusCode < 400:
+		se := newStatusError(res.StatusCode, nil)
+		se.location = res.Header.Get("Location")
+		return nil, res, se
 	case res.StatusCode >= 400:
 		return nil, res, newStatusError(res.StatusCode, raw)
 	}
@@ -391,6 +446,9 @@ func shouldRetry(res *http.Response, err error) bool {
 	}
 	if res == nil {
 		return true
+	}
+	if res.StatusCode >= 300 && res.StatusCode < 400 {
+		return false
 	}
 	switch res.Header.Get("x-should-retry") {
 	case "true":
@@ -407,18 +465,26 @@ func shouldRetry(res *http.Response, err error) bool {
 func retryDelay(res *http.Response, attempt int) time.Duration {
 	if res != nil {
 		if v, err := strconv.ParseFloat(res.Header.Get("Retry-After-Ms"), 64); err == nil {
-			return max(0, time.Duration(v*float64(time.Millisecond)))
+			return clampWait(v * float64(time.Millisecond))
 		}
 		ra := res.Header.Get("Retry-After")
 		if v, err := strconv.ParseFloat(ra, 64); err == nil {
-			return max(0, time.Duration(v*float64(time.Second)))
+			return clampWait(v * float64(time.Second))
 		}
 		if t, err := http.ParseTime(ra); err == nil {
-			return max(0, time.Until(t))
+			return clampWait(float64(time.Until(t)))
 		}
 	}
-	d := min(2*time.Second<<min(attempt, 5), 30*time.Second)
+	d := min(2*time.Second<<min(attempt, 5), maxRetryWait)
 	return d - time.Duration(rand.Int64N(int64(d/4)))
+}
+
+// clampWait bounds a server-chosen wait to [0, maxRetryWait].
+func clampWait(ns float64) time.Duration {
+	if !(ns > 0) {
+		return 0
+	}
+	return time.Duration(min(ns, float64(maxRetryWait)))
 }
 
 // jsonTime is a time the API may leave empty or null.

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
+
+	"jcaccess/model"
 )
 
 // APIError is a failed call, told the way an admin can act on it.
@@ -19,7 +23,14 @@ type APIError struct {
 	err    error
 }
 
+// Error is scrubbed of every secret the process holds, any credentials and
+// URL passwords (model.Scrub): Cloudflare's messages, or a proxy's, may echo
+// the request's Authorization header.
 func (e *APIError) Error() string {
+	return model.Scrub(e.text())
+}
+
+func (e *APIError) text() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
 	b.WriteString(": ")
@@ -57,8 +68,9 @@ func StatusOf(err error) int {
 // statusError is an answer other than 2xx, with the errors Cloudflare's
 // envelope lists.
 type statusError struct {
-	status int
-	errors []struct {
+	status   int
+	location string // where a 3xx answer pointed
+	errors   []struct {
 		Code    int    `json:"code"`
 		Message string `json:"message"`
 	}
@@ -80,7 +92,7 @@ func newStatusError(status int, body []byte) *statusError {
 }
 
 func (e *statusError) Error() string {
-	return fmt.Sprintf("Cloudflare answered %d %s", e.status, http.StatusText(e.status))
+	return model.Scrub(fmt.Sprintf("Cloudflare answered %d %s", e.status, http.StatusText(e.status)))
 }
 
 // wrap turns a failed request into an APIError. It never includes request
@@ -99,6 +111,9 @@ func wrap(op string, err error) error {
 			msgs = append(msgs, fmt.Sprintf("%d: %s", e.Code, e.Message))
 		}
 		ae.Detail = strings.Join(msgs, "; ")
+		if se.location != "" {
+			ae.Detail = "a redirect to " + se.location
+		}
 		ae.err = nil // its text repeats the URL and body; ours says it better
 	}
 	switch {
@@ -108,6 +123,8 @@ func wrap(op string, err error) error {
 		ae.Hint = "no answer in time; check your network (or proxy) and try again"
 	case errors.Is(err, context.Canceled):
 		ae.Hint = "cancelled"
+	case ae.Status >= 300 && ae.Status < 400:
+		ae.Hint = "jcaccess follows no redirect, so the API token goes nowhere else; set CLOUDFLARE_BASE_URL to the API itself (or unset it for " + DefaultBaseURL + ")"
 	case ae.Status == http.StatusUnauthorized:
 		ae.Hint = "the API token is not valid (wrong, expired or revoked); create one in the Cloudflare dashboard (My Profile > API Tokens) and set CLOUDFLARE_API_TOKEN"
 	case ae.Status == http.StatusForbidden:
@@ -125,4 +142,23 @@ func wrap(op string, err error) error {
 		ae.Hint = "could not reach the Cloudflare API; check the network, a proxy, or CLOUDFLARE_BASE_URL"
 	}
 	return ae
+}
+
+// Transient reports whether a failed call may succeed if made again: no
+// answer came (a transport failure or a lost answer, not a cancellation nor
+// a refusal by jcaccess itself), or Cloudflare answered 408, 429 or 5xx.
+// The caller checks its own context before trying again.
+func Transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	switch s := StatusOf(err); {
+	case s == 0:
+		var ne net.Error
+		return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
+			errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+	case s == http.StatusRequestTimeout, s == http.StatusTooManyRequests, s >= 500:
+		return true
+	}
+	return false
 }
