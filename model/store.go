@@ -1,9 +1,11 @@
 package model
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -44,18 +46,34 @@ func checkTeamKey(team string) error {
 	return nil
 }
 
-// Load reads a team's session. A file that does not parse is reported with
-// its path and left untouched, so nothing the admin did is lost.
+// MaxSessionSize bounds a session file's read. A real session is a few KiB;
+// anything near this is not one jcaccess wrote.
+const MaxSessionSize = 1 << 20
+
+// Load is LoadContext without a deadline.
 func (s Store) Load(team string) (*Session, error) {
+	return s.LoadContext(context.Background(), team)
+}
+
+// LoadContext reads a team's session. A file that does not parse (or is far
+// too large to be a session) is moved aside and reported with both paths,
+// so nothing the admin did is lost and the next run can start again. A link,
+// FIFO or device in its place is refused unread and left where it is: it is
+// not something jcaccess wrote, so the admin should look at it.
+func (s Store) LoadContext(ctx context.Context, team string) (*Session, error) {
 	if err := checkTeamKey(team); err != nil {
 		return nil, err
 	}
 	path := s.Path(team)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	b, err := readRegular(ctx, path, MaxSessionSize, false)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("%w for team %q in %s", ErrNoSession, team, s.Dir)
-	}
-	if err != nil {
+	case errors.Is(err, ErrTooLarge):
+		return nil, s.keepAside(path, damagedError{errors.New("it is larger than 1 MiB")})
+	case errors.Is(err, ErrNotRegular):
+		return nil, fmt.Errorf("session: %w; remove it or move it away, then run again", err)
+	case err != nil:
 		return nil, fmt.Errorf("session: read %s: %w", path, err)
 	}
 	sess, err := decodeSession(b)
@@ -130,22 +148,48 @@ func (s Store) Save(sess *Session) error {
 	return writeFileAtomic(s.Path(team), append(b, '\n'))
 }
 
+// ErrUnusableStateDir means the state folder exists but jcaccess will not
+// keep sessions in it: it is not a folder, or others may write to it.
+var ErrUnusableStateDir = errors.New("state folder refused")
+
+// ensureDir creates the state folder, private, when it is missing. An
+// existing folder is never changed (JCACCESS_STATE_DIR=/tmp must not take
+// the sticky bit off /tmp), only checked.
 func (s Store) ensureDir() error {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.Dir), 0o700); err != nil {
 		return fmt.Errorf("state folder %s: %w; set JCACCESS_STATE_DIR to a folder you can write", s.Dir, err)
 	}
-	fi, err := os.Stat(s.Dir)
-	if err != nil {
-		return fmt.Errorf("state folder %s: %w", s.Dir, err)
+	err := os.Mkdir(s.Dir, 0o700)
+	if err == nil {
+		return nil
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		// Sessions name the account and IdP; keep them private to the admin.
-		if err := os.Chmod(s.Dir, 0o700); err != nil {
-			return fmt.Errorf("state folder %s is readable by others and could not be tightened: %w", s.Dir, err)
-		}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("state folder %s: %w; set JCACCESS_STATE_DIR to a folder you can write", s.Dir, err)
+	}
+	return s.CheckDir()
+}
+
+// CheckDir refuses an existing state folder that is not a folder or that
+// others may write to: whoever can write there can replace a session, and
+// a session decides which login method apply changes. A missing folder is
+// fine; Save creates it.
+func (s Store) CheckDir() error {
+	fi, err := os.Stat(s.Dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("state folder %s: %w", s.Dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%w: %s is not a folder; %s", ErrUnusableStateDir, s.Dir, useInstead)
+	}
+	if who := writableByOthers(fi); who != "" {
+		return fmt.Errorf("%w: %s is writable by %s (mode %v), so they could replace the sessions kept there, and jcaccess does not change a folder it did not create; %s", ErrUnusableStateDir, s.Dir, who, fi.Mode(), useInstead)
 	}
 	return nil
 }
+
+const useInstead = "use a folder only you can write: the default ~/.local/state/jcaccess (unset JCACCESS_STATE_DIR), or set JCACCESS_STATE_DIR to a path that does not exist yet (jcaccess creates it, mode 0700)"
 
 func writeFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
@@ -179,9 +223,12 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// List returns the saved sessions, sorted by team. Damaged files are
+// List is ListContext without a deadline.
+func (s Store) List() ([]*Session, []error) { return s.ListContext(context.Background()) }
+
+// ListContext returns the saved sessions, sorted by team. Damaged files are
 // returned as errors next to the good ones rather than hiding either.
-func (s Store) List() ([]*Session, []error) {
+func (s Store) ListContext(ctx context.Context) ([]*Session, []error) {
 	entries, err := os.ReadDir(s.Dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -196,7 +243,10 @@ func (s Store) List() ([]*Session, []error) {
 		if e.IsDir() || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
 			continue
 		}
-		sess, err := s.Load(strings.TrimSuffix(name, ".json"))
+		sess, err := s.LoadContext(ctx, strings.TrimSuffix(name, ".json"))
+		if ctx.Err() != nil {
+			return out, append(errs, ctx.Err())
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue

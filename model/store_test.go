@@ -44,19 +44,6 @@ func TestStoreRoundTripIsPrivateAndAtomic(t *testing.T) {
 	}
 }
 
-func TestStoreTightensALooseFolder(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := (Store{Dir: dir}).Save(newTestSession("acme")); err != nil {
-		t.Fatal(err)
-	}
-	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
-		t.Fatalf("dir mode %v, want 0700", fi.Mode().Perm())
-	}
-}
-
 func TestStoreKeepsDamagedFilesAside(t *testing.T) {
 	for name, damaged := range map[string]string{
 		"truncated":     `{"schema_version": 1, "inputs": {`,

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"jcaccess/model"
 	"jcaccess/steps"
 )
 
@@ -41,8 +44,8 @@ on a finished setup changes nothing. A newly issued SCIM secret is printed once 
 func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 	ctx := cmd.Context()
 	if o.SCIMSecretFile != "" {
-		if _, err := os.Stat(o.SCIMSecretFile); err == nil {
-			return usagef("--scim-secret-file %s already exists; give a new path (jcaccess will not overwrite it)", o.SCIMSecretFile)
+		if err := checkSecretFile(o.SCIMSecretFile); err != nil {
+			return err
 		}
 	}
 	env, store, err := f.env(ctx, &o.setupOptions, false)
@@ -82,48 +85,102 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 			return errFailed
 		}
 	}
-	applyErr := steps.Apply(ctx, env, rep, store.Save)
+	// A failed save must not cost the admin the SCIM secret: Cloudflare
+	// shows it once, and a session that could not be written is no reason
+	// to throw it away. The first failure is kept for the closing message.
+	var saveErr error
+	save := func(s *model.Session) error {
+		err := store.Save(s)
+		if err != nil && saveErr == nil {
+			saveErr = err
+		}
+		return err
+	}
+	applyErr := steps.Apply(ctx, env, rep, save)
 	for _, ch := range rep.Applied {
 		fmt.Fprintf(progress, "done: %s\n", ch.Summary)
 	}
-	if applyErr != nil {
+	if applyErr == nil {
+		// Verify's only error is a failed save, which saveErr now holds.
+		if err := steps.Verify(ctx, env, rep, save); err != nil && saveErr == nil {
+			applyErr = err
+		}
+		if !o.JSON {
+			fmt.Fprintln(human, "\nAfter apply:")
+			after := &steps.Report{}
+			for _, id := range steps.VerifySteps() {
+				after.Steps = append(after.Steps, *rep.Step(id))
+			}
+			writeReport(human, env, after)
+		}
+	}
+	switch {
+	case saveErr != nil:
+		fmt.Fprintf(progress, "\nThe session could not be saved: %v\n%s", saveErr, unsavedAdvice(rep))
+	case applyErr != nil:
 		fmt.Fprintf(progress, "\napply stopped: %v\nWhat was done is saved; run apply again to finish.\n", applyErr)
-		if ctx.Err() != nil {
-			return errCancelled
-		}
-		return errFailed
 	}
-	if err := steps.Verify(ctx, env, rep, store.Save); err != nil {
-		return err
-	}
-	if !o.JSON {
-		fmt.Fprintln(human, "\nAfter apply:")
-		after := &steps.Report{}
-		for _, id := range steps.VerifySteps() {
-			after.Steps = append(after.Steps, *rep.Step(id))
-		}
-		writeReport(human, env, after)
-	}
-	// The secret comes last, where the admin's eye lands.
+	// The secret comes last, where the admin's eye lands, and whatever
+	// happened before it.
 	out := newRunJSON(env, rep)
+	if saveErr != nil || applyErr != nil {
+		out.OK = false
+	}
 	if !env.SCIMSecret.IsZero() {
-		if err := deliverSecret(f, o, &out, env.SCIMSecret.Reveal()); err != nil {
-			return err
-		}
+		deliverSecret(f, o, &out, env.SCIMSecret.Reveal())
 	}
 	if o.JSON {
 		if err := writeJSON(f.IO.Out, out); err != nil {
 			return err
 		}
 	}
-	if rep.Findings().HasErrors() {
+	switch {
+	case saveErr != nil:
+		return errFailed
+	case applyErr != nil && ctx.Err() != nil:
+		return errCancelled
+	case applyErr != nil, rep.Findings().HasErrors():
 		return errFailed
 	}
 	return nil
 }
 
-// deliverSecret hands a newly issued SCIM secret over exactly once.
-func deliverSecret(f *Factory, o *applyOptions, out *runJSON, secret string) error {
+// unsavedAdvice says what a failed save means for the next run. Changes
+// already made are found again by name and SSO URL, so the next apply adopts
+// them rather than making them twice.
+func unsavedAdvice(rep *steps.Report) string {
+	fix := "Free some space or make the state folder writable (or set JCACCESS_STATE_DIR), then run apply again"
+	if len(rep.Applied) == 0 {
+		return "Nothing was changed in Cloudflare. " + fix + ".\n"
+	}
+	return fmt.Sprintf("Cloudflare has the %d change(s) listed above as done, but the saved session does not record them. %s: it finds the login method in the account by name and carries on from there instead of creating another.\n", len(rep.Applied), fix)
+}
+
+// checkSecretFile refuses, before any change is sent, a --scim-secret-file
+// that could not be written: the secret would otherwise only be known once
+// Cloudflare has issued it.
+func checkSecretFile(path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return usagef("--scim-secret-file %s already exists; give a new path (jcaccess will not overwrite it)", path)
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return usagef("--scim-secret-file %s: the folder %s does not exist; create it first (mkdir -m 700) or give a path in an existing folder", path, dir)
+	}
+	// Trying is the only portable answer to "may I create a file here"
+	// (mode bits say nothing of ACLs, read-only mounts or root).
+	probe, err := os.CreateTemp(dir, ".jcaccess-probe-*")
+	if err != nil {
+		return usagef("--scim-secret-file %s: cannot create a file in %s (%v); give a path in a folder you can write", path, dir, errors.Unwrap(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
+}
+
+// deliverSecret hands a newly issued SCIM secret over exactly once. It
+// cannot fail: when the file cannot be written the secret goes to stdout.
+func deliverSecret(f *Factory, o *applyOptions, out *runJSON, secret string) {
 	if o.SCIMSecretFile != "" {
 		fh, err := os.OpenFile(o.SCIMSecretFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
@@ -136,15 +193,14 @@ func deliverSecret(f *Factory, o *applyOptions, out *runJSON, secret string) err
 			}
 			if werr == nil {
 				fmt.Fprintf(f.IO.ErrOut, "SCIM secret written to %s (0600); paste it into JumpCloud's Token Key, then delete the file\n", o.SCIMSecretFile)
-				return nil
+				return
 			}
 			fmt.Fprintf(f.IO.ErrOut, "could not write --scim-secret-file (%v); the secret follows on stdout instead\n", werr)
 		}
 	}
 	if o.JSON {
 		out.SCIMSecret = secret
-		return nil
+		return
 	}
 	fmt.Fprintf(f.IO.Out, "\nSCIM secret (shown once; paste it into JumpCloud > the app > Identity Management > Token Key):\n%s\n", secret)
-	return nil
 }

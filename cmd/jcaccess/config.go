@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"jcaccess/model"
+	"jcaccess/steps"
 )
 
 // maxConfigSize keeps a wrong path (a log, a binary) from being read whole.
@@ -37,6 +38,9 @@ func loadConfig(path string) (model.Inputs, error) {
 	if err := decodeConfig(b, &in); err != nil {
 		return in, usagef("config %s: %v", path, err)
 	}
+	if err := checkConfigValues(in); err != nil {
+		return in, usagef("config %s: %v", path, err)
+	}
 	if m := in.IdP.Metadata; m != "" && !isURL(m) && !filepath.IsAbs(m) {
 		in.IdP.Metadata = filepath.Join(filepath.Dir(path), m)
 	}
@@ -53,6 +57,25 @@ func decodeConfig(b []byte, in *model.Inputs) error {
 		return fmt.Errorf("%s (keys: team, team_domain, account_id, idp: {name, metadata, attributes, email_attribute_name, sign_request, header_attributes}, scim: {enabled, user_deprovision, seat_deprovision, identity_update_behavior})", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	return nil
+}
+
+// checkConfigValues checks the file as written, before the environment and
+// the flags are laid over it: a bad value hidden by CLOUDFLARE_ACCOUNT_ID
+// today would be used by the next run that lacks the variable. Each check's
+// message names its key.
+func checkConfigValues(in model.Inputs) error {
+	if in.Team != "" {
+		if _, err := steps.NormalizeTeam(in.Team); err != nil {
+			return err
+		}
+	}
+	if err := steps.CheckTeamDomain(in.TeamDomain); err != nil {
+		return err
+	}
+	if err := steps.CheckAccountID(in.AccountID); err != nil {
+		return err
+	}
+	return checkMetadataSource(in.IdP.Metadata)
 }
 
 func isURL(s string) bool {

@@ -37,7 +37,10 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sb.Close() })
-	w := &world{t: t, sb: sb, api: sb.Cloudflare, domain: sb.TeamDomain, account: sb.AccountID, stateDir: t.TempDir()}
+	// The state folder does not exist yet, as on a first run: jcaccess
+	// creates it 0700 (an existing folder it uses as it is).
+	stateDir := filepath.Join(t.TempDir(), "state")
+	w := &world{t: t, sb: sb, api: sb.Cloudflare, domain: sb.TeamDomain, account: sb.AccountID, stateDir: stateDir}
 	meta, err := os.ReadFile(sb.MetadataPath)
 	if err != nil {
 		t.Fatal(err)

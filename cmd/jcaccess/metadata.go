@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,12 +37,22 @@ finding is an error.`,
 			if err := steps.CheckTeamDomain(domain); err != nil {
 				return usageError{err.Error()}
 			}
+			src := strings.TrimSpace(args[0])
+			if err := checkMetadataSource(src); err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			data, err := samlmeta.Load(ctx, f.HTTPClient, args[0])
+			data, err := samlmeta.Load(ctx, f.HTTPClient, src)
 			if err != nil {
 				if cmd.Context().Err() != nil {
 					return errCancelled
+				}
+				// A URL that passed the checks above is good input: not
+				// reaching it is a failed check, which is what cron should see
+				// (exit 1). A file that cannot be read is a wrong argument.
+				if isURL(src) {
+					return err
 				}
 				return usageError{err.Error()}
 			}

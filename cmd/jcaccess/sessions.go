@@ -15,42 +15,44 @@ func newSessionsCmd(f *Factory) *cobra.Command {
 	var asJSON bool
 	list := &cobra.Command{
 		Use: "list", Short: "List saved sessions", Args: exactArgs(0, "no arguments"),
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			store, err := f.store()
 			if err != nil {
 				return err
 			}
-			sessions, errs := store.List()
+			sessions, errs := store.ListContext(cmd.Context())
+			if cmd.Context().Err() != nil {
+				return errCancelled
+			}
 			for _, e := range errs {
 				fmt.Fprintln(f.IO.ErrOut, "jcaccess:", e)
 			}
-			if asJSON {
-				if sessions == nil {
-					sessions = []*model.Session{}
+			// "No saved sessions" would be wrong when the folder could not be read.
+			if len(sessions) > 0 || asJSON || len(errs) == 0 {
+				if err := writeSessionList(f, store, sessions, asJSON); err != nil {
+					return err
 				}
-				return writeJSON(f.IO.Out, sessions)
 			}
-			if len(sessions) == 0 {
-				fmt.Fprintf(f.IO.ErrOut, "No saved sessions in %s.\n", store.Dir)
-				return nil
+			// A listing that left something out is not a success: a script
+			// would take the missing team for one that has no session.
+			if len(errs) > 0 {
+				return errFailed
 			}
-			tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TEAM\tDOMAIN\tVERIFIED\tIDP\tUPDATED")
-			for _, s := range sessions {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Inputs.Team, s.Inputs.Domain(), verifiedCount(s), dash(s.IdPID), s.UpdatedAt.Local().Format("2006-01-02 15:04"))
-			}
-			return tw.Flush()
+			return nil
 		},
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	show := &cobra.Command{
 		Use: "show TEAM", Short: "Show a saved session (it holds no secret)", Args: exactArgs(1, "one TEAM"),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			store, team, err := f.storeAndTeam(args[0])
 			if err != nil {
 				return err
 			}
-			s, err := store.Load(team)
+			s, err := store.LoadContext(cmd.Context(), team)
+			if cmd.Context().Err() != nil {
+				return errCancelled
+			}
 			if err != nil {
 				return usageError{err.Error()}
 			}
@@ -73,6 +75,25 @@ func newSessionsCmd(f *Factory) *cobra.Command {
 	}
 	cmd.AddCommand(list, show, rm)
 	return cmd
+}
+
+func writeSessionList(f *Factory, store model.Store, sessions []*model.Session, asJSON bool) error {
+	if asJSON {
+		if sessions == nil {
+			sessions = []*model.Session{}
+		}
+		return writeJSON(f.IO.Out, sessions)
+	}
+	if len(sessions) == 0 {
+		fmt.Fprintf(f.IO.ErrOut, "No saved sessions in %s.\n", store.Dir)
+		return nil
+	}
+	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TEAM\tDOMAIN\tVERIFIED\tIDP\tUPDATED")
+	for _, s := range sessions {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Inputs.Team, s.Inputs.Domain(), verifiedCount(s), dash(s.IdPID), s.UpdatedAt.Local().Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
 }
 
 func (f *Factory) storeAndTeam(arg string) (model.Store, string, error) {

@@ -125,7 +125,13 @@ func (f *Factory) store() (model.Store, error) {
 			return model.Store{}, err
 		}
 	}
-	return model.Store{Dir: dir}, nil
+	st := model.Store{Dir: dir}
+	if err := st.CheckDir(); errors.Is(err, model.ErrUnusableStateDir) {
+		return st, usageError{err.Error()}
+	} else if err != nil {
+		return st, err
+	}
+	return st, nil
 }
 
 // token reads the API token from the environment, or asks for it on a
