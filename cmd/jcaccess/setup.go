@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -171,18 +170,10 @@ func (f *Factory) baseURL() (string, error) {
 	if err != nil || u.Host == "" {
 		return "", usagef("CLOUDFLARE_BASE_URL %q is not a URL; unset it to use %s", v, cloudflare.DefaultBaseURL)
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+	if u.Scheme != "https" && !(u.Scheme == "http" && model.LoopbackHost(u.Hostname())) {
 		return "", usagef("CLOUDFLARE_BASE_URL %q: only https is allowed (plain http only on loopback, for a local sandbox)", v)
 	}
 	return v, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // env builds everything a run needs. readOnly makes the API client refuse
@@ -272,7 +263,7 @@ func checkMetadataSource(src string) error {
 	if err != nil || u.Host == "" {
 		return usagef("idp.metadata %q is not a URL; give the https:// metadata URL or the exported file's path", src)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !model.LoopbackHost(u.Hostname()) {
 		return usagef("idp.metadata %q: plain http is refused (the metadata carries the certificate Cloudflare will trust); use https, or export the file from JumpCloud and give its path", src)
 	}
 	return nil

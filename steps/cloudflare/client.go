@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -378,18 +377,10 @@ func checkScheme(u *url.URL) error {
 	switch {
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && model.LoopbackHost(u.Hostname()):
 		return nil
 	}
 	return fmt.Errorf("refused to send the API token to %s://%s: only https is allowed (plain http only on loopback, for a local sandbox); fix CLOUDFLARE_BASE_URL", u.Scheme, u.Host)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // attempt is one HTTP exchange under the per-attempt timeout. res is set
