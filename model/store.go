@@ -145,7 +145,10 @@ func (s Store) Save(sess *Session) error {
 	if err != nil {
 		return fmt.Errorf("session: encode: %w", err)
 	}
-	return writeFileAtomic(s.Path(team), append(b, '\n'))
+	if err := WriteFileAtomic(s.Path(team), append(b, '\n')); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	return nil
 }
 
 // ErrUnusableStateDir means the state folder exists but jcaccess will not
@@ -191,30 +194,34 @@ func (s Store) CheckDir() error {
 
 const useInstead = "use a folder only you can write: the default ~/.local/state/jcaccess (unset JCACCESS_STATE_DIR), or set JCACCESS_STATE_DIR to a path that does not exist yet (jcaccess creates it, mode 0700)"
 
-func writeFileAtomic(path string, data []byte) error {
+// WriteFileAtomic writes a private (0600) file so that a crash leaves the
+// old file or the new one, never half of either: an exclusive temp file
+// beside it, fsync, rename, fsync of the folder. Every file jcaccess keeps
+// (sessions, reports, the sandbox's world) is written through it.
+func WriteFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
-		return fmt.Errorf("session: %w", err)
+		return err
 	}
 	name := tmp.Name()
 	defer os.Remove(name) // no-op after a successful rename
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return fmt.Errorf("session: %w", err)
+		return err
 	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("session: write %s: %w", name, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("session: sync %s: %w", name, err)
+		return fmt.Errorf("sync %s: %w", name, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("session: %w", err)
+		return err
 	}
 	if err := os.Rename(name, path); err != nil {
-		return fmt.Errorf("session: %w", err)
+		return err
 	}
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		d.Sync()

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"jcaccess/model"
 )
 
 // worldVersion is the format of world.json.
@@ -85,23 +87,10 @@ func (sb *Sandbox) Save() error {
 	if err := os.MkdirAll(sb.opts.Dir, 0o700); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
-	tmp, err := os.CreateTemp(sb.opts.Dir, ".world-*")
-	if err != nil {
+	if err := model.WriteFileAtomic(worldPath(sb.opts.Dir), b); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sandbox: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sandbox: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("sandbox: %w", err)
-	}
-	return os.Rename(tmp.Name(), worldPath(sb.opts.Dir))
+	return nil
 }
 
 func replaceHost(s, from, to string) string { return strings.ReplaceAll(s, "://"+from, "://"+to) }

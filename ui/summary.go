@@ -202,23 +202,7 @@ func writeReport(dir string, o outcome) (string, error) {
 	}
 	name := fmt.Sprintf("%s-report-%s.md", o.team, o.at.UTC().Format("20060102T150405Z"))
 	path := filepath.Join(dir, name)
-	tmp, err := os.CreateTemp(dir, ".tmp-"+name+"-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if _, err := tmp.WriteString(o.markdown()); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	return path, os.Rename(tmp.Name(), path)
+	return path, model.WriteFileAtomic(path, []byte(o.markdown()))
 }
 
 // reportMsg answers the report job.
