@@ -13,7 +13,7 @@
 // recorded as violations and answered with 400.
 //
 // The fake answers like the real API where the reference
-// (/work/shared/reference/cloudflare-api.md) documents it. Where it does not,
+// (docs/reference/cloudflare-api.md) documents it. Where it does not,
 // each choice is marked "GUESS" in a comment.
 package cfapi
 

@@ -20,7 +20,7 @@ import (
 // (Base URL + Token Key, Activate), pushing the users and groups bound to
 // the application to the service provider's SCIM v2 endpoint.
 //
-// What it does is [C]/[3P] in /work/shared/reference/jumpcloud.md §3: GET
+// What it does is [C]/[3P] in docs/reference/jumpcloud.md §3: GET
 // /Users first (a 200 ListResponse is required), Bearer token, users with
 // userName=email, name.givenName/familyName, a primary work email and
 // active; empty groups are not created; an existing SP user or group with
