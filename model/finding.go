@@ -14,6 +14,9 @@ const (
 	SeverityWarning Severity = "warning"
 	// SeverityInfo is a passed check or a neutral fact.
 	SeverityInfo Severity = "info"
+	// SeverityToConfirm is guidance nothing has checked yet: what the admin
+	// was told to do, which only later evidence can confirm.
+	SeverityToConfirm Severity = "to_confirm"
 )
 
 // Finding is the result of one validation or live check. Message says what
@@ -56,8 +59,8 @@ func (fs Findings) Codes() []string {
 }
 
 // Status is the step status the findings give: failed on any error, a
-// warning on any warning, else verified. Session.Record and every front
-// end use this one rule.
+// warning on any warning, to confirm when something is still unchecked,
+// else verified. Session.Record and every front end use this one rule.
 func (fs Findings) Status() StepStatus {
 	st := StatusVerified
 	for _, f := range fs {
@@ -66,6 +69,10 @@ func (fs Findings) Status() StepStatus {
 			return StatusFailed
 		case SeverityWarning:
 			st = StatusWarning
+		case SeverityToConfirm:
+			if st == StatusVerified {
+				st = StatusToConfirm
+			}
 		}
 	}
 	return st

@@ -19,6 +19,9 @@ const (
 	StatusVerified StepStatus = "verified"
 	StatusWarning  StepStatus = "warning"
 	StatusFailed   StepStatus = "failed"
+	// StatusToConfirm: nothing failed, but what the step asked of the admin
+	// has not been checked yet (no API can see it; later evidence will).
+	StatusToConfirm StepStatus = "to_confirm"
 )
 
 // StepState records the last time a step's checks ran and how they ended.
@@ -104,3 +107,7 @@ func (s *Session) Clone() *Session {
 	c.AppliedIdP = slices.Clone(s.AppliedIdP)
 	return &c
 }
+
+// Passed says the step needs nothing more from the admin now: verified, or
+// waiting only for evidence a later step brings.
+func (st StepStatus) Passed() bool { return st == StatusVerified || st == StatusToConfirm }

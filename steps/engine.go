@@ -110,6 +110,7 @@ func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 			}
 		}
 	}
+	reportJumpCloudApp(env, rep)
 	if save != nil {
 		if err := save(env.Session); err != nil {
 			return rep, err
@@ -142,6 +143,18 @@ func finish(env *Env, s Step, sr *StepReport) {
 	sr.Values = s.Values(env)
 	env.Session.Record(string(s.ID()), sr.Findings, env.now())
 	sr.Status = env.Session.Step(string(s.ID())).Status
+	confirmJumpCloudApp(env, s.ID())
+}
+
+// reportJumpCloudApp copies into the report what later evidence made of the
+// jumpcloud-app step (see confirmJumpCloudApp).
+func reportJumpCloudApp(env *Env, rep *Report) {
+	sr := rep.Step(JumpCloudApp)
+	st, ok := env.Session.Steps[string(JumpCloudApp)]
+	if sr == nil || !ok || sr.Skipped != "" {
+		return
+	}
+	sr.Status, sr.Findings = st.Status, st.Findings
 }
 
 // RunStep validates a step, then does its reads and its live checks (those
@@ -412,6 +425,7 @@ func Verify(ctx context.Context, env *Env, rep *Report, save Save) error {
 		sr.Findings, sr.Changes, sr.Skipped = found[i], nil, ""
 		finish(env, s, sr)
 	}
+	reportJumpCloudApp(env, rep)
 	if save != nil {
 		return save(env.Session)
 	}

@@ -145,6 +145,7 @@ func (f *Flow) Run(ctx context.Context, req Request, emit func(Event)) Result {
 		fs[i].Step = string(req.Step)
 	}
 	env.Session.Record(string(req.Step), fs, env.now())
+	confirmJumpCloudApp(env, req.Step)
 	res.Findings = fs
 	res.SaveErr = f.saveLocked()
 	return res
@@ -364,12 +365,13 @@ func (n *Nav) Back() bool {
 	return true
 }
 
-// Resume starts checking again, in order, the steps sess has verified, and
-// moves to the first of them (or to the first step not verified).
+// Resume starts checking again, in order, the steps sess has passed
+// (verified, or waiting only for later evidence), and moves to the first of
+// them (or to the first step not passed).
 func (n *Nav) Resume(sess *model.Session) {
 	n.chain = nil
 	for _, s := range All() {
-		if sess.Step(string(s.ID())).Status == model.StatusVerified {
+		if sess.Step(string(s.ID())).Status.Passed() {
 			n.chain = append(n.chain, s.ID())
 		}
 	}
@@ -392,7 +394,7 @@ func (n *Nav) Rechecked(id ID, sess *model.Session) (moved, stopped bool) {
 	if !n.RecheckingNow(id) {
 		return false, false
 	}
-	if sess.Step(string(id)).Status != model.StatusVerified {
+	if !sess.Step(string(id)).Status.Passed() {
 		n.chain = nil
 		return false, true
 	}
@@ -408,7 +410,7 @@ func (n *Nav) follow(sess *model.Session) {
 	}
 	n.cur = len(All()) - 1
 	for i, s := range All() {
-		if sess.Step(string(s.ID())).Status != model.StatusVerified {
+		if !sess.Step(string(s.ID())).Status.Passed() {
 			n.cur = i
 			return
 		}

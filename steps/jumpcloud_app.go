@@ -1,6 +1,10 @@
 package steps
 
-import "jcaccess/model"
+import (
+	"context"
+
+	"jcaccess/model"
+)
 
 type jumpCloudAppStep struct{ base }
 
@@ -22,6 +26,53 @@ func (jumpCloudAppStep) Values(env *Env) []Value {
 	}
 }
 
-func (s jumpCloudAppStep) Validate(env *Env) model.Findings {
-	return infof("values_shown", "set the app's IdP Entity ID to %s and SP Entity ID and ACS URL to %s", env.inputs().IdPEntityID(), env.inputs().CallbackURL())
+// Checks: no API shows jcaccess the app's fields, so the step is confirmed
+// only by evidence other steps record in the session (confirmJumpCloudApp).
+func (jumpCloudAppStep) Checks(env *Env) []Check {
+	return []Check{{Name: "the app's values are confirmed", Run: func(context.Context) model.Findings {
+		return jumpCloudAppEvidence(env.Session, env.inputs())
+	}}}
+}
+
+// jumpCloudAppEvidence judges the app from what other steps found: the
+// metadata export names this team's IdP Entity ID (metadata step), and a
+// user signed in through the login method (test step), which only works
+// when the SP Entity ID and ACS URL are right.
+func jumpCloudAppEvidence(sess *model.Session, in model.Inputs) model.Findings {
+	meta := sess.Step(string(Metadata))
+	metaOK := meta.Status.Passed() || meta.Status == model.StatusWarning
+	for _, f := range meta.Findings {
+		if f.Code == "entity_id_mismatch" || f.Code == "entity_id_is_sp_url" {
+			metaOK = false
+		}
+	}
+	signedIn := ""
+	for _, f := range sess.Step(string(Test)).Findings {
+		if f.Code == "login_ok" {
+			signedIn = f.Message
+		}
+	}
+	switch {
+	case metaOK && signedIn != "":
+		return infof("jc_app_confirmed", "confirmed: the metadata names IdP Entity ID %s, and a user signed in through the app (%s), so its SP Entity ID and ACS URL work", in.IdPEntityID(), signedIn)
+	case metaOK:
+		return model.Findings{finding(model.SeverityToConfirm, "jc_app_to_confirm", "the metadata confirms IdP Entity ID %s; the SP Entity ID and ACS URL (%s) are confirmed by the first sign-in (test step)", in.IdPEntityID(), in.CallbackURL())}
+	}
+	return model.Findings{finding(model.SeverityToConfirm, "jc_app_to_confirm", "not checked yet (JumpCloud's app is not visible to jcaccess): set IdP Entity ID %s and SP Entity ID and ACS URL %s; the metadata (next step) confirms the first, the first sign-in (test step) the others", in.IdPEntityID(), in.CallbackURL())}
+}
+
+// confirmJumpCloudApp records the jumpcloud-app step again once a step that
+// brings evidence for it (metadata, test) has run, if it has run before.
+func confirmJumpCloudApp(env *Env, after ID) {
+	if after != Metadata && after != Test {
+		return
+	}
+	if _, ok := env.Session.Steps[string(JumpCloudApp)]; !ok {
+		return
+	}
+	fs := jumpCloudAppEvidence(env.Session, env.inputs())
+	for i := range fs {
+		fs[i].Step, fs[i].Check = string(JumpCloudApp), "the app's values are confirmed"
+	}
+	env.Session.Record(string(JumpCloudApp), fs, env.now())
 }

@@ -57,11 +57,22 @@ func TestSetupAgainstTheSandboxEndsInARealLogin(t *testing.T) {
 	if rep.Findings().HasErrors() {
 		t.Fatalf("plan against a fresh sandbox has errors: %v", rep.Findings())
 	}
+	// Nothing has seen JumpCloud's app yet: it is not shown as verified.
+	if st := rep.Step(steps.JumpCloudApp).Status; st != model.StatusToConfirm {
+		t.Fatalf("jumpcloud-app before any sign-in: %s, want to_confirm", st)
+	}
 	if err := steps.Apply(ctx, e, rep, nil); err != nil {
 		t.Fatal(err)
 	}
 	if e.SCIMSecret.IsZero() {
 		t.Fatal("no SCIM secret after apply")
+	}
+	// The test step's sign-in proves the SP Entity ID and ACS URL.
+	if err := steps.Verify(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := rep.Step(steps.JumpCloudApp).Status; st != model.StatusVerified || e.Session.Step(string(steps.JumpCloudApp)).Status != model.StatusVerified {
+		t.Fatalf("jumpcloud-app after a sign-in through it: %s (%v)", st, rep.Step(steps.JumpCloudApp).Findings)
 	}
 	if err := sb.ActivateSCIM(ctx, e.Session.SCIMEndpoint, e.SCIMSecret); err != nil {
 		t.Fatal(err)

@@ -119,9 +119,10 @@ func (w *Wizard) header() string {
 	if in.Team != "" {
 		left += " · " + in.Domain()
 	}
-	legend := fmt.Sprintf("%s verified %s warning %s failed %s to do",
+	legend := fmt.Sprintf("%s verified %s warning %s failed %s to confirm %s to do",
 		st.OK.Render(st.statusSym(model.StatusVerified)), st.Warn.Render(st.statusSym(model.StatusWarning)),
-		st.Fail.Render(st.statusSym(model.StatusFailed)), st.Todo.Render(st.statusSym(model.StatusTodo)))
+		st.Fail.Render(st.statusSym(model.StatusFailed)), st.Todo.Render(st.statusSym(model.StatusToConfirm)),
+		st.Todo.Render(st.statusSym(model.StatusTodo)))
 	gap := w.c.Width - ansi.StringWidth(left) - ansi.StringWidth(legend)
 	if gap < 2 {
 		return st.Header.Render(left)

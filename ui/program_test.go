@@ -138,7 +138,7 @@ func TestProgramFullRunToTheSummary(t *testing.T) {
 	p.press("n")
 	p.waitStep(2, "verified")
 	p.press("n")
-	p.waitStep(3, "verified")
+	p.waitStep(3, "to confirm")
 	p.press("n")
 	p.waitStep(4, "verified")
 	p.press("n")
@@ -184,8 +184,8 @@ func TestProgramDryRunChangesNothing(t *testing.T) {
 	w := newWorld(t)
 	p := startProgram(t, w.options(setup{inputs: w.acme(), token: testToken, dryRun: true}))
 	p.wait("DRY RUN")
-	for n := 1; n <= 4; n++ {
-		p.waitStep(n, "verified")
+	for n, st := range []string{"verified", "verified", "to confirm", "verified"} {
+		p.waitStep(n+1, st)
 		p.press("n")
 	}
 	p.waitStep(5, "verified")
@@ -219,7 +219,7 @@ func TestProgramResumeAfterQuitting(t *testing.T) {
 	p.press("n")
 	p.waitStep(2, "verified")
 	p.press("n")
-	p.waitStep(3, "verified")
+	p.waitStep(3, "to confirm")
 	p.press("q")
 	if r := p.result(); r.Outcome != Quit || r.Team != "acme" {
 		t.Fatalf("result %+v", r)

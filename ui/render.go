@@ -123,6 +123,8 @@ func sevOf(fs model.Findings) model.Severity {
 		return model.SeverityError
 	case model.StatusWarning:
 		return model.SeverityWarning
+	case model.StatusToConfirm:
+		return model.SeverityToConfirm
 	}
 	return model.SeverityInfo
 }

@@ -138,6 +138,8 @@ var statusMarks = map[model.StepStatus]mark{
 	model.StatusWarning:  {"!", "warning"},
 	model.StatusFailed:   {"✘", "failed"},
 	model.StatusTodo:     {"·", "to do"},
+	// Nothing failed, and nothing could check it yet: never a tick.
+	model.StatusToConfirm: {"?", "to confirm"},
 }
 
 func (s *Styles) status(st model.StepStatus) Style {
@@ -167,6 +169,8 @@ func (s *Styles) severity(sev model.Severity) (string, Style) {
 		return s.pick("✘", "[FAILED]"), s.Fail
 	case model.SeverityWarning:
 		return s.pick("!", "[warning]"), s.Warn
+	case model.SeverityToConfirm:
+		return s.pick("?", "[to confirm]"), s.Todo
 	}
 	return s.pick("✔", "[ok]"), s.OK
 }
