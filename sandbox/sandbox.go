@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,6 +65,11 @@ type Sandbox struct {
 	ca      *authority
 	servers []*http.Server
 	mu      sync.Mutex // serializes Save
+	// consoleToken is in the console's URL and required by every console
+	// request: random for each run, never saved.
+	consoleToken string
+	unlock       func() // releases the folder's lock
+	closed       bool
 }
 
 // Start brings the world up (restoring it from Dir when there is one).
@@ -71,11 +77,21 @@ func Start(opts Options) (*Sandbox, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	unlock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			unlock()
+		}
+	}()
 	w, err := loadWorld(opts)
 	if err != nil {
 		return nil, err
 	}
-	sb := &Sandbox{opts: opts, Team: Team}
+	sb := &Sandbox{opts: opts, Team: Team, consoleToken: randomHex(24)}
 	if sb.ca, err = w.authority(opts.Now()); err != nil {
 		return nil, err
 	}
@@ -114,7 +130,33 @@ func Start(opts Options) (*Sandbox, error) {
 		sb.Close()
 		return nil, err
 	}
+	started, sb.unlock = true, unlock
 	return sb, sb.Save()
+}
+
+// lockDir takes the sandbox folder's lock: two sandboxes on one folder
+// would each save their own world over the other's, and hand out tokens
+// and SCIM secrets the other does not know.
+func lockDir(dir string) (func(), error) {
+	if dir == "" {
+		return nil, errors.New("sandbox: no folder for the world (set JCACCESS_SANDBOX_DIR)")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	release, err := model.LockFile(filepath.Join(dir, "sandbox.lock"))
+	var held *model.HeldError
+	if errors.As(err, &held) {
+		who := "another sandbox"
+		if held.PID > 0 {
+			who = fmt.Sprintf("another sandbox (pid %d)", held.PID)
+		}
+		return nil, fmt.Errorf("sandbox: %w: %s is running on %s; stop it (Ctrl+C where it runs) or give this one another folder with JCACCESS_SANDBOX_DIR", model.ErrLocked, who, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return release, nil
 }
 
 // build makes (or restores) both services for the current addresses.
@@ -247,13 +289,42 @@ func (sb *Sandbox) Inputs() model.Inputs {
 	return in
 }
 
-// ActivateSCIM presses Activate in JumpCloud's Identity Management tab.
+// errForeignSCIM is an Activate aimed anywhere but this sandbox's own SCIM
+// endpoint.
+var errForeignSCIM = errors.New("the sandbox's JumpCloud activates only this sandbox's own Cloudflare SCIM endpoint")
+
+// ActivateSCIM presses Activate in JumpCloud's Identity Management tab. The
+// sandbox's JumpCloud sends the Token Key only to this sandbox's own SCIM
+// endpoint: a Base URL naming anything else is refused unsent.
 func (sb *Sandbox) ActivateSCIM(ctx context.Context, baseURL string, token model.Secret) error {
+	if err := sb.ownSCIM(baseURL); err != nil {
+		return err
+	}
 	err := sb.JumpCloud.ActivateSCIM(ctx, sb.HTTPClient, baseURL, token.Reveal())
 	if serr := sb.Save(); err == nil {
 		err = serr
 	}
 	return err
+}
+
+// ownSCIM refuses a Base URL that is not the SCIM base URL of one of this
+// sandbox's login methods.
+func (sb *Sandbox) ownSCIM(baseURL string) error {
+	base := strings.TrimRight(strings.TrimSpace(baseURL), "/")
+	var own []string
+	for _, idp := range sb.Cloudflare.IdPs() {
+		if idp.SCIMBaseURL == "" {
+			continue
+		}
+		if strings.TrimRight(idp.SCIMBaseURL, "/") == base {
+			return nil
+		}
+		own = append(own, idp.SCIMBaseURL)
+	}
+	if len(own) == 0 {
+		return fmt.Errorf("%w, and it has none yet: turn SCIM on for the login method first (jcaccess apply)", errForeignSCIM)
+	}
+	return fmt.Errorf("%w (%s), not %q", errForeignSCIM, strings.Join(own, ", "), baseURL)
 }
 
 // LoginUser is who the automated test login signs in as.
@@ -280,8 +351,17 @@ func (sb *Sandbox) Login(ctx context.Context, idpID string) (model.LoginResult, 
 	return model.LoginResult{Email: l.Email, Groups: l.Groups, Error: l.Error}, nil
 }
 
-// Close stops the servers and saves the world.
+// Close stops the servers, saves the world and frees the folder for the
+// next sandbox. Closing again does nothing: the folder may be another
+// sandbox's by then.
 func (sb *Sandbox) Close() error {
+	if sb.closed {
+		return nil
+	}
+	sb.closed = true
+	if sb.unlock != nil {
+		defer sb.unlock()
+	}
 	if sb.HTTPClient != nil {
 		sb.HTTPClient.CloseIdleConnections()
 	}

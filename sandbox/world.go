@@ -56,9 +56,15 @@ func loadWorld(opts Options) (*world, error) {
 	return &w, nil
 }
 
+// authority is the world's CA, or a new one when the saved one is about to
+// expire or predates the name constraints (nothing else depends on it:
+// ca.pem is written again at every start).
 func (w *world) authority(now time.Time) (*authority, error) {
 	if w.CACert != "" {
-		return loadAuthority([]byte(w.CACert), []byte(w.CAKey))
+		a, err := loadAuthority([]byte(w.CACert), []byte(w.CAKey))
+		if err != nil || a.usable(now) {
+			return a, err
+		}
 	}
 	return newAuthority(now)
 }

@@ -201,7 +201,10 @@ func TestAdminPageActivates(t *testing.T) {
 		t.Fatal(err)
 	}
 	form := url.Values{"base_url": {e.Session.SCIMEndpoint}, "token": {e.SCIMSecret.Reveal()}}
-	res, err := sb.HTTPClient.PostForm(sb.JumpCloud.BaseURL()+"/admin/activate", form)
+	req, _ := http.NewRequest(http.MethodPost, sb.AdminURL()+"/activate", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", sb.JumpCloud.BaseURL()) // as a browser on the console page
+	res, err := sb.HTTPClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,9 @@ $XDG_STATE_HOME/jcaccess-sandbox); --fresh starts a new one.`,
 				fmt.Fprintln(f.IO.Out, kv)
 			}
 			fmt.Fprintf(f.IO.ErrOut, "Sandbox running: Cloudflare team %s at https://%s, JumpCloud at %s\n", sb.Team, sb.TeamDomain, sb.JumpCloud.BaseURL())
-			fmt.Fprintf(f.IO.ErrOut, "JumpCloud console (Identity Management: Activate; mistakes to try): %s\n", sb.AdminURL())
+			// The URL carries this run's console token: the console answers
+			// nothing without it.
+			fmt.Fprintf(f.IO.ErrOut, "JumpCloud console (Identity Management: Activate; mistakes to try; this URL is its only key): %s\n", sb.AdminURL())
 			fmt.Fprintln(f.IO.ErrOut, "Ctrl+C stops it; the world is saved in "+dir)
 			<-cmd.Context().Done()
 			return nil
