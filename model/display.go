@@ -14,7 +14,8 @@ import (
 
 // How a plan shows a change to a person. The request itself (Body) is sent
 // byte for byte and printed so by plan --json; only what a person reads
-// abbreviates, here, for the wizard and the plan command alike.
+// abbreviates and escapes (Printable), here, for the wizard and the plan
+// command alike.
 
 // Sign marks the action in a plan: + create, ~ update, ! a new secret.
 func (c Change) Sign() string {
@@ -38,25 +39,33 @@ var longString = regexp.MustCompile(`"(?:[^"\\]|\\.){100,}"`)
 // Unless full is set, a long string value is abbreviated: a certificate to
 // its first and last characters, its SHA-256 fingerprint and its expiry
 // (MIIFaz…Qw== (SHA-256 AB:CD:EF:01…, expires 2031-05-01)), anything else
-// to its ends and its length. "" when there is no body.
+// to its ends and its length. "" when there is no body. Control
+// characters show escaped (Printable): JSON leaves C1 and bidi controls
+// raw, and an abbreviated value is decoded. Each line is escaped alone, so
+// the indentation's own newlines stay.
 func (c Change) DisplayBody(full bool) string {
 	if len(c.Body) == 0 {
 		return ""
 	}
 	var out bytes.Buffer
 	if err := json.Indent(&out, c.Body, "", "  "); err != nil {
-		return string(c.Body)
+		return Printable(string(c.Body))
 	}
-	if full {
-		return out.String()
+	text := out.String()
+	if !full {
+		text = longString.ReplaceAllStringFunc(text, func(lit string) string {
+			var s string
+			if json.Unmarshal([]byte(lit), &s) != nil {
+				return lit
+			}
+			return `"` + Printable(Abbreviate(s)) + `"`
+		})
 	}
-	return longString.ReplaceAllStringFunc(out.String(), func(lit string) string {
-		var s string
-		if json.Unmarshal([]byte(lit), &s) != nil {
-			return lit
-		}
-		return `"` + Abbreviate(s) + `"`
-	})
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = Printable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Abbreviate shortens a long value for display: a certificate (base64 DER

@@ -265,7 +265,7 @@ func (a *accessible) step() (finished bool, err error) {
 		case "x":
 			if id == steps.JumpCloudSCIM && a.state.Snap.Sandbox {
 				if err := a.r.flow.Activate(a.ctx); err != nil {
-					a.println("[FAILED] sandbox activation: " + err.Error())
+					a.println("[FAILED] sandbox activation: " + shownErr(err))
 				}
 				a.check(steps.Request{Step: id, Inputs: a.state.Inputs()})
 				a.show(id)
@@ -275,7 +275,7 @@ func (a *accessible) step() (finished bool, err error) {
 				return !a.nav.Next(), nil
 			}
 		default:
-			a.println("Unknown answer: " + ans)
+			a.println("Unknown answer: " + shown(ans))
 		}
 		if moved() {
 			return false, nil
@@ -343,7 +343,7 @@ func (a *accessible) check(req steps.Request) steps.Result {
 		case steps.ChecksStarted:
 			for _, f := range ev.Findings {
 				sym, _ := a.st.severity(f.Severity)
-				a.println(wrapIndent(sym+" "+f.Message, a.width, "  "))
+				a.println(wrapIndent(sym+" "+shown(f.Message), a.width, "  "))
 			}
 			if len(ev.Names) > 0 {
 				a.printf("  Checking: %s\n", strings.Join(ev.Names, "; "))
@@ -356,7 +356,7 @@ func (a *accessible) check(req steps.Request) steps.Result {
 			}
 			a.printf("  %s %s\n", sym, name)
 			for _, f := range ev.Findings {
-				a.println(wrapIndent(f.Message, a.width, "      "))
+				a.println(wrapIndent(shown(f.Message), a.width, "      "))
 			}
 		}
 	})
@@ -368,7 +368,7 @@ func (a *accessible) check(req steps.Request) steps.Result {
 	a.last[req.Step] = res
 	a.printf("  Result: %s\n", statusMarks[a.state.Snap.status(req.Step)].word)
 	if res.SaveErr != nil {
-		a.println("  The session could not be saved: " + res.SaveErr.Error())
+		a.println("  The session could not be saved: " + shownErr(res.SaveErr))
 	}
 	if _, stopped := a.nav.Rechecked(req.Step, a.state.Snap.Session); stopped {
 		a.println("Re-checking stopped here: this step is no longer verified (see its checks).")
@@ -382,7 +382,7 @@ func (a *accessible) show(id steps.ID) {
 	for _, f := range d.Findings {
 		if f.Code == "not_applied" || f.Code == "dry_run_not_sent" || f.Code == "plan_failed" {
 			sym, _ := a.st.severity(f.Severity)
-			a.println(wrapIndent(sym+" "+f.Message, a.width, "  "))
+			a.println(wrapIndent(sym+" "+shown(f.Message), a.width, "  "))
 		}
 	}
 	if len(d.Changes) > 0 {
@@ -431,7 +431,7 @@ func (a *accessible) apply(id steps.ID) {
 		return
 	}
 	ch := d.Changes[0]
-	ok, err := a.yesNo(fmt.Sprintf("Send %s %s to Cloudflare now?", ch.Method, requestURL(a.o.APIBase, ch.Path)), false)
+	ok, err := a.yesNo(fmt.Sprintf("Send %s %s to Cloudflare now?", shown(ch.Method), shown(requestURL(a.o.APIBase, ch.Path))), false)
 	if err != nil || !ok {
 		if err == nil {
 			a.println("Nothing was sent.")
@@ -440,10 +440,10 @@ func (a *accessible) apply(id steps.ID) {
 	}
 	applied, err := a.r.flow.Apply(a.ctx, d.Changes)
 	for _, c := range applied {
-		a.println("[done] " + c.Summary)
+		a.println("[done] " + shown(c.Summary))
 	}
 	if err != nil {
-		a.println("[FAILED] apply stopped: " + err.Error() + "; what was done is saved.")
+		a.println("[FAILED] apply stopped: " + shownErr(err) + "; what was done is saved.")
 	}
 	a.state.Applied = append(a.state.Applied, applied...)
 	a.check(steps.Request{Step: id, Inputs: a.state.Inputs()})

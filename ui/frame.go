@@ -216,7 +216,7 @@ func (w *Wizard) statusLines() []string {
 	case w.confirm != "":
 		s = st.Warn.Render("Continue anyway? y: yes · n: no.") + " " + w.confirm
 	case w.err != nil:
-		s = st.ErrorLine.Render(st.pick("✘", "[error]") + " " + w.err.Error())
+		s = st.ErrorLine.Render(st.pick("✘", "[error]") + " " + shownErr(w.err))
 	case w.status != "":
 		s = st.StatusLine.Render(w.status)
 	}

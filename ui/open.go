@@ -47,11 +47,12 @@ func openCmd(open func(string) error) func(string) tea.Cmd {
 	return func(url string) tea.Cmd {
 		return func() tea.Msg {
 			err := open(url)
+			url := shown(url)
 			switch {
 			case errors.Is(err, errNoDisplay):
 				return statusMsg("No browser here (no DISPLAY): open " + url + " on your own machine")
 			case err != nil:
-				return statusMsg("Could not start a browser (" + err.Error() + "): open " + url + " yourself")
+				return statusMsg("Could not start a browser (" + shownErr(err) + "): open " + url + " yourself")
 			}
 			return statusMsg("Opened " + url + " in your browser")
 		}

@@ -28,6 +28,16 @@ type runState struct {
 
 func (rs *runState) started() bool { return rs.running || rs.done }
 
+// shown is text from outside (metadata, the API, SCIM logs, a session
+// file) as the screen draws it: control characters escaped, so that nothing
+// in it moves the cursor, hides a line or writes the clipboard. Views apply
+// it to the data before styling it, never to a styled string: the styles'
+// own sequences must stay.
+var shown = model.Printable
+
+// shownErr is an error, escaped the same way.
+func shownErr(err error) string { return shown(err.Error()) }
+
 // wrapIndent wraps text to width and indents every line.
 func wrapIndent(text string, width int, indent string) string {
 	return wrapHang(text, width, indent, indent)
@@ -71,7 +81,7 @@ func renderChecks(st *Styles, width int, frame string, rs *runState) string {
 	}
 	b.WriteString(head + "\n")
 	if rs.cancelled != "" && !rs.running {
-		b.WriteString(bullet("  ", st.Warn.Render(st.pick("■", "[stopped]")), rs.cancelled, width) + "\n")
+		b.WriteString(bullet("  ", st.Warn.Render(st.pick("■", "[stopped]")), shown(rs.cancelled), width) + "\n")
 	}
 	if !rs.started() && rs.cancelled == "" {
 		b.WriteString(st.Dim.Render(wrapIndent("The checks run as soon as the answers are complete.", width, "  ")) + "\n")
@@ -82,7 +92,7 @@ func renderChecks(st *Styles, width int, frame string, rs *runState) string {
 		if f.Severity == model.SeverityInfo {
 			sym = st.pick("•", "-")
 		}
-		b.WriteString(bullet("  ", sty.Render(sym), f.Message, width) + "\n")
+		b.WriteString(bullet("  ", sty.Render(sym), shown(f.Message), width) + "\n")
 	}
 	for i, name := range rs.names {
 		var fs model.Findings
@@ -100,7 +110,7 @@ func renderChecks(st *Styles, width int, frame string, rs *runState) string {
 		sym, sty := st.severity(sevOf(fs))
 		b.WriteString("  " + sty.Render(sym) + " " + st.Bold.Render(name) + "\n")
 		for _, f := range fs {
-			msg := f.Message
+			msg := shown(f.Message)
 			if f.Severity != model.SeverityInfo && len(fs) > 1 {
 				s, fsty := st.severity(f.Severity)
 				msg = fsty.Render(s) + " " + msg
@@ -111,7 +121,7 @@ func renderChecks(st *Styles, width int, frame string, rs *runState) string {
 	for _, f := range rs.findings {
 		if f.Check == "" && (f.Code == "not_applied" || f.Code == "dry_run_not_sent" || f.Code == "plan_failed") {
 			sym, sty := st.severity(f.Severity)
-			b.WriteString(bullet("  ", sty.Render(sym), f.Message, width) + "\n")
+			b.WriteString(bullet("  ", sty.Render(sym), shown(f.Message), width) + "\n")
 		}
 	}
 	return b.String()
@@ -153,9 +163,9 @@ func renderValues(st *Styles, width int, title string, vs []steps.Value, reveal 
 		val := v.Value
 		secret := !v.Secret.IsZero()
 		if v.Value == "" && !secret {
-			line := st.Label.Render(v.Label)
+			line := st.Label.Render(shown(v.Label))
 			if v.Note != "" {
-				line += ": " + v.Note
+				line += ": " + shown(v.Note)
 			}
 			b.WriteString(bullet("  ", st.pick("•", "-"), line, width) + "\n")
 			continue
@@ -165,14 +175,14 @@ func renderValues(st *Styles, width int, title string, vs []steps.Value, reveal 
 		if st.Plain {
 			num = ""
 		}
-		b.WriteString(bullet(" ", st.Key.Render(num), st.Label.Render(v.Label)+st.Dim.Render(noteSuffix(v.Note)), width) + "\n")
+		b.WriteString(bullet(" ", st.Key.Render(num), st.Label.Render(shown(v.Label))+st.Dim.Render(noteSuffix(shown(v.Note))), width) + "\n")
 		switch {
 		case secret && reveal:
-			val = st.Secret.Render(v.Secret.Reveal())
+			val = st.Secret.Render(shown(v.Secret.Reveal()))
 		case secret:
 			val = st.Secret.Render("••••••••••••") + st.Dim.Render(" hidden: v shows it, "+num+" copies it")
 		default:
-			val = st.Value.Render(val)
+			val = st.Value.Render(shown(val))
 		}
 		b.WriteString(hardIndent(val, width, "   ") + "\n")
 	}
@@ -208,16 +218,16 @@ func planText(st *Styles, width int, apiBase string, changes []model.Change, ful
 	var b strings.Builder
 	b.WriteString(st.Bold.Render(fmt.Sprintf("Planned change (%d)", len(changes))) + "\n")
 	for _, ch := range changes {
-		b.WriteString(bullet("  ", st.Warn.Render(ch.Sign()), ch.Summary, width) + "\n")
-		b.WriteString(hardIndent(st.Bold.Render(ch.Method)+" "+requestURL(apiBase, ch.Path), width, "    ") + "\n")
+		b.WriteString(bullet("  ", st.Warn.Render(ch.Sign()), shown(ch.Summary), width) + "\n")
+		b.WriteString(hardIndent(st.Bold.Render(shown(ch.Method))+" "+shown(requestURL(apiBase, ch.Path)), width, "    ") + "\n")
 		for _, d := range ch.Diff {
-			b.WriteString(hardIndent(fmt.Sprintf("%s: %s -> %s", d.Field, d.From, d.To), width, "    ") + "\n")
+			b.WriteString(hardIndent(fmt.Sprintf("%s: %s -> %s", shown(d.Field), shown(d.From), shown(d.To)), width, "    ") + "\n")
 		}
 		if body := ch.DisplayBody(full); body != "" {
 			b.WriteString(st.Code.Render(hardIndent(body, width, "    ")) + "\n")
 		}
 		if len(ch.KnownAfterApply) > 0 {
-			b.WriteString(st.Dim.Render(wrapIndent("known after apply: "+strings.Join(ch.KnownAfterApply, ", "), width, "    ")) + "\n")
+			b.WriteString(st.Dim.Render(wrapIndent("known after apply: "+shown(strings.Join(ch.KnownAfterApply, ", ")), width, "    ")) + "\n")
 		}
 	}
 	return b.String()

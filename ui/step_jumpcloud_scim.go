@@ -157,7 +157,7 @@ func (s *jumpCloudSCIMStep) waitView(width int) string {
 		lines = append(lines, bullet("", st.Info.Render(s.c.frame()), text, width))
 	}
 	if s.activateErr != nil {
-		lines = append(lines, bullet("", st.Fail.Render(st.pick("✘", "[FAILED]")), "sandbox activation failed: "+s.activateErr.Error(), width))
+		lines = append(lines, bullet("", st.Fail.Render(st.pick("✘", "[FAILED]")), "sandbox activation failed: "+shownErr(s.activateErr), width))
 	}
 	return strings.Join(lines, "\n")
 }

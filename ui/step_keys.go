@@ -91,9 +91,9 @@ func (b *stepBase) copy(i int) tea.Cmd {
 	}
 	v := cs[i]
 	if !v.Secret.IsZero() {
-		return tea.Batch(b.c.Copy(v.Secret.Reveal()), status(fmt.Sprintf("Copied %s to the clipboard (hidden; v shows it to select by hand).", v.Label)))
+		return tea.Batch(b.c.Copy(v.Secret.Reveal()), status(fmt.Sprintf("Copied %s to the clipboard (hidden; v shows it to select by hand).", shown(v.Label))))
 	}
-	return tea.Batch(b.c.Copy(v.Value), status(fmt.Sprintf("Copied %s: %s", v.Label, v.Value)))
+	return tea.Batch(b.c.Copy(v.Value), status(fmt.Sprintf("Copied %s: %s", shown(v.Label), shown(v.Value))))
 }
 
 func (b *stepBase) ShortHelp() []key.Binding {

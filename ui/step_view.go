@@ -148,7 +148,7 @@ func (b *stepBase) answers() string {
 	st := b.c.Styles
 	var items []string
 	for _, p := range b.fields.summary(b.inputs(), b.snap()) {
-		items = append(items, p[0]+" "+st.Value.Render(p[1]))
+		items = append(items, p[0]+" "+st.Value.Render(shown(p[1])))
 	}
 	head := st.Bold.Render("Your answers") + st.Dim.Render(" (e changes them)")
 	return head + "\n" + wrapIndent(strings.Join(items, st.Dim.Render(" · ")), b.width, "  ")
@@ -161,12 +161,12 @@ func (b *stepBase) planView() string {
 	if len(b.applied) > 0 {
 		var lines []string
 		for _, ch := range b.applied {
-			lines = append(lines, wrapIndent(st.OK.Render(st.pick("✔", "[done]"))+" done: "+ch.Summary, w, "  "))
+			lines = append(lines, wrapIndent(st.OK.Render(st.pick("✔", "[done]"))+" done: "+shown(ch.Summary), w, "  "))
 		}
 		parts = append(parts, st.Bold.Render("Sent to Cloudflare")+"\n"+strings.Join(lines, "\n"))
 	}
 	if b.applyErr != nil {
-		parts = append(parts, wrapIndent(st.Fail.Render(st.pick("✘", "[FAILED]"))+" apply stopped: "+b.applyErr.Error()+"; what was done is saved: press r to check again, then a to retry.", w, ""))
+		parts = append(parts, wrapIndent(st.Fail.Render(st.pick("✘", "[FAILED]"))+" apply stopped: "+shownErr(b.applyErr)+"; what was done is saved: press r to check again, then a to retry.", w, ""))
 	}
 	if len(b.rs.changes) == 0 || !b.rs.done {
 		return strings.Join(parts, "\n\n")

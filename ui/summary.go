@@ -35,7 +35,7 @@ func (o outcome) status(id steps.ID) model.StepState {
 func (o outcome) done() []string {
 	var out []string
 	for _, ch := range o.applied {
-		out = append(out, ch.Summary+" ("+ch.Method+" "+ch.Path+")")
+		out = append(out, shown(ch.Summary+" ("+ch.Method+" "+ch.Path+")"))
 	}
 	if len(out) == 0 {
 		if o.dryRun {
@@ -49,6 +49,8 @@ func (o outcome) done() []string {
 // left lists what the admin still has to do.
 func (o outcome) left() []string {
 	in := o.snap.Session.Inputs
+	// Names from a session file or the API, escaped once for every line.
+	in.Team, in.IdP.Name = shown(in.Team), shown(in.IdP.Name)
 	var out []string
 	if o.dryRun {
 		out = append(out, "Make the changes: run jcaccess setup --team "+in.Team+" without --dry-run (or jcaccess plan, then jcaccess apply).")
@@ -61,7 +63,7 @@ func (o outcome) left() []string {
 		case model.StatusFailed, model.StatusWarning:
 			for _, f := range st.Findings {
 				if f.Severity != model.SeverityInfo && f.Code != "dry_run_not_sent" {
-					out = append(out, fmt.Sprintf("%s: %s", s.ID(), f.Message))
+					out = append(out, fmt.Sprintf("%s: %s", s.ID(), shown(f.Message)))
 				}
 			}
 		}
@@ -94,7 +96,7 @@ func (o outcome) loginVerified() bool {
 // text renders the summary for the screen (styled) or for stdout (plain).
 func (o outcome) text(st *Styles, width int, reportPath string, reportErr error) string {
 	var b strings.Builder
-	title := "Setup summary · " + o.team + " (" + o.domain + ")"
+	title := "Setup summary · " + shown(o.team) + " (" + shown(o.domain) + ")"
 	if o.dryRun {
 		title += " · dry run"
 	}
@@ -126,10 +128,10 @@ func (o outcome) text(st *Styles, width int, reportPath string, reportErr error)
 		b.WriteString(strings.TrimRight("  "+strings.Join(items[i:min(i+perRow, len(items))], " "), " ") + "\n")
 	}
 	if o.snap.IdP != nil {
-		b.WriteString(wrapIndent(fmt.Sprintf("Login method %q, id %s", o.snap.IdP.Name, o.snap.IdP.ID), width, "  ") + "\n")
+		b.WriteString(wrapIndent(fmt.Sprintf("Login method %q, id %s", o.snap.IdP.Name, shown(o.snap.IdP.ID)), width, "  ") + "\n")
 	}
 	if ep := scimEndpoint(o.snap); ep != "" {
-		b.WriteString(hardIndent("SCIM endpoint "+ep, width, "  ") + "\n")
+		b.WriteString(hardIndent("SCIM endpoint "+shown(ep), width, "  ") + "\n")
 	}
 	b.WriteString("\n" + st.Bold.Render("What is left") + "\n")
 	for _, l := range o.left() {
@@ -138,35 +140,36 @@ func (o outcome) text(st *Styles, width int, reportPath string, reportErr error)
 	b.WriteString("\n")
 	switch {
 	case reportErr != nil:
-		b.WriteString(wrapIndent(st.Fail.Render("The report could not be written: "+reportErr.Error()), width, "") + "\n")
+		b.WriteString(wrapIndent(st.Fail.Render("The report could not be written: "+shownErr(reportErr)), width, "") + "\n")
 	case reportPath != "":
-		b.WriteString(hardIndent("Report saved to "+reportPath+" (no secrets, mode 0600)", width, "") + "\n")
+		b.WriteString(hardIndent("Report saved to "+shown(reportPath)+" (no secrets, mode 0600)", width, "") + "\n")
 	}
 	return b.String()
 }
 
-// markdown is the report written to the state folder.
+// markdown is the report written to the state folder. It is read in a
+// terminal too (cat), so text from outside is escaped as on the screen.
 func (o outcome) markdown() string {
 	in := o.snap.Session.Inputs
 	var b strings.Builder
-	fmt.Fprintf(&b, "# jcaccess setup report: %s\n\n", o.team)
+	fmt.Fprintf(&b, "# jcaccess setup report: %s\n\n", shown(o.team))
 	mode := ""
 	if o.dryRun {
 		mode = " (dry run: nothing was changed)"
 	}
 	fmt.Fprintf(&b, "Written %s by jcaccess setup%s.\n\n", o.at.UTC().Format("2006-01-02 15:04 MST"), mode)
-	fmt.Fprintf(&b, "- Team domain: %s\n", o.domain)
+	fmt.Fprintf(&b, "- Team domain: %s\n", shown(o.domain))
 	if in.AccountID != "" {
-		fmt.Fprintf(&b, "- Account: %s\n", in.AccountID)
+		fmt.Fprintf(&b, "- Account: %s\n", shown(in.AccountID))
 	}
 	if o.snap.IdP != nil {
-		fmt.Fprintf(&b, "- Login method: %s (id %s)\n", o.snap.IdP.Name, o.snap.IdP.ID)
+		fmt.Fprintf(&b, "- Login method: %s (id %s)\n", shown(o.snap.IdP.Name), shown(o.snap.IdP.ID))
 	}
 	if ep := scimEndpoint(o.snap); ep != "" {
-		fmt.Fprintf(&b, "- SCIM endpoint: %s\n", ep)
+		fmt.Fprintf(&b, "- SCIM endpoint: %s\n", shown(ep))
 	}
 	if in.IdP.Metadata != "" {
-		fmt.Fprintf(&b, "- JumpCloud metadata: %s\n", in.IdP.Metadata)
+		fmt.Fprintf(&b, "- JumpCloud metadata: %s\n", shown(in.IdP.Metadata))
 	}
 	b.WriteString("\n## What was done\n\n")
 	for _, d := range o.done() {
@@ -181,7 +184,7 @@ func (o outcome) markdown() string {
 		}
 		fmt.Fprintf(&b, "- **%s** (%s): %s%s\n", s.ID(), s.Title(), statusMarks[state.Status].word, at)
 		for _, f := range state.Findings {
-			fmt.Fprintf(&b, "  - %s: %s\n", f.Severity, f.Message)
+			fmt.Fprintf(&b, "  - %s: %s\n", f.Severity, shown(f.Message))
 		}
 	}
 	b.WriteString("\n## What is left\n\n")

@@ -98,7 +98,7 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 	}
 	applyErr := steps.Apply(ctx, env, rep, save)
 	for _, ch := range rep.Applied {
-		fmt.Fprintf(progress, "done: %s\n", ch.Summary)
+		fmt.Fprintf(progress, "done: %s\n", shown(ch.Summary))
 	}
 	if applyErr == nil {
 		// Verify's only error is a failed save, which saveErr now holds.
@@ -116,9 +116,9 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 	}
 	switch {
 	case saveErr != nil:
-		fmt.Fprintf(progress, "\nThe session could not be saved: %v\n%s", saveErr, unsavedAdvice(rep))
+		fmt.Fprintf(progress, "\nThe session could not be saved: %s\n%s", shownErr(saveErr), unsavedAdvice(rep))
 	case applyErr != nil:
-		fmt.Fprintf(progress, "\napply stopped: %v\nWhat was done is saved; run apply again to finish.\n", applyErr)
+		fmt.Fprintf(progress, "\napply stopped: %s\nWhat was done is saved; run apply again to finish.\n", shownErr(applyErr))
 	}
 	// The secret comes last, where the admin's eye lands, and whatever
 	// happened before it.
@@ -185,22 +185,24 @@ func deliverSecret(f *Factory, o *applyOptions, out *runJSON, secret string) {
 		fh, err := os.OpenFile(o.SCIMSecretFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			// The secret exists only in memory now: print it rather than lose it.
-			fmt.Fprintf(f.IO.ErrOut, "could not write --scim-secret-file (%v); the secret follows on stdout instead\n", err)
+			fmt.Fprintf(f.IO.ErrOut, "could not write --scim-secret-file (%s); the secret follows on stdout instead\n", shownErr(err))
 		} else {
 			_, werr := fmt.Fprintln(fh, secret)
 			if cerr := fh.Close(); werr == nil {
 				werr = cerr
 			}
 			if werr == nil {
-				fmt.Fprintf(f.IO.ErrOut, "SCIM secret written to %s (0600); paste it into JumpCloud's Token Key, then delete the file\n", o.SCIMSecretFile)
+				fmt.Fprintf(f.IO.ErrOut, "SCIM secret written to %s (0600); paste it into JumpCloud's Token Key, then delete the file\n", shown(o.SCIMSecretFile))
 				return
 			}
-			fmt.Fprintf(f.IO.ErrOut, "could not write --scim-secret-file (%v); the secret follows on stdout instead\n", werr)
+			fmt.Fprintf(f.IO.ErrOut, "could not write --scim-secret-file (%s); the secret follows on stdout instead\n", shownErr(werr))
 		}
 	}
 	if o.JSON {
 		out.SCIMSecret = secret
 		return
 	}
-	fmt.Fprintf(f.IO.Out, "\nSCIM secret (shown once; paste it into JumpCloud > the app > Identity Management > Token Key):\n%s\n", secret)
+	// Cloudflare's secret is printable; were it not, the admin sees escapes
+	// rather than a terminal driven by it (--json and the file get it exact).
+	fmt.Fprintf(f.IO.Out, "\nSCIM secret (shown once; paste it into JumpCloud > the app > Identity Management > Token Key):\n%s\n", shown(secret))
 }

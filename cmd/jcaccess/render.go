@@ -56,18 +56,29 @@ var statusMark = map[model.StepStatus]string{
 	model.StatusTodo:     "[skip]",
 }
 
+// shown is text from outside (a session, metadata, an API answer, a SCIM
+// log) as the human output prints it: control characters escaped, so that
+// nothing in it drives the terminal or forges a line. --json prints the
+// exact values instead; JSON escapes them itself.
+var shown = model.Printable
+
+// shownErr is an error as a person reads it: scrubbed of secrets, then
+// escaped like any text from outside (an API's message may carry an ESC
+// sequence or a newline).
+func shownErr(err error) string { return shown(model.Scrub(err.Error())) }
+
 // writeReport prints the steps, their findings and the values to paste.
 func writeReport(w io.Writer, env *steps.Env, rep *steps.Report) {
 	in := env.Session.Inputs
-	fmt.Fprintf(w, "Team %s (%s)", in.Team, in.Domain())
+	fmt.Fprintf(w, "Team %s (%s)", shown(in.Team), shown(in.Domain()))
 	if in.AccountID != "" {
-		fmt.Fprintf(w, ", account %s", in.AccountID)
+		fmt.Fprintf(w, ", account %s", shown(in.AccountID))
 	}
 	fmt.Fprintln(w)
 	for _, s := range rep.Steps {
 		fmt.Fprintf(w, "\n%s %-15s %s\n", statusMark[s.Status], s.ID, s.Title)
 		if s.Skipped != "" {
-			fmt.Fprintf(w, "       skipped: %s\n", s.Skipped)
+			fmt.Fprintf(w, "       skipped: %s\n", shown(s.Skipped))
 			continue
 		}
 		for _, f := range s.Findings {
@@ -78,19 +89,19 @@ func writeReport(w io.Writer, env *steps.Env, rep *steps.Report) {
 			case model.SeverityWarning:
 				mark = "! " + f.Code + ":"
 			}
-			fmt.Fprintf(w, "       %s %s\n", mark, f.Message)
+			fmt.Fprintf(w, "       %s %s\n", mark, shown(f.Message))
 		}
 		for _, v := range s.Values {
 			val := v.Value
 			if !v.Secret.IsZero() {
 				val = v.Secret.String()
 			}
-			line := "       > " + v.Label
+			line := "       > " + shown(v.Label)
 			if val != "" {
-				line += ": " + val
+				line += ": " + shown(val)
 			}
 			if v.Note != "" {
-				line += "  (" + v.Note + ")"
+				line += "  (" + shown(v.Note) + ")"
 			}
 			fmt.Fprintln(w, line)
 		}
@@ -106,17 +117,17 @@ func writeChanges(w io.Writer, changes []model.Change) {
 	}
 	fmt.Fprintf(w, "\nChanges (%d):\n", len(changes))
 	for _, ch := range changes {
-		fmt.Fprintf(w, "\n  %s %s\n    %s %s\n", ch.Sign(), ch.Summary, ch.Method, ch.Path)
+		fmt.Fprintf(w, "\n  %s %s\n    %s %s\n", ch.Sign(), shown(ch.Summary), shown(ch.Method), shown(ch.Path))
 		for _, d := range ch.Diff {
-			fmt.Fprintf(w, "      %s: %s -> %s\n", d.Field, d.From, d.To)
+			fmt.Fprintf(w, "      %s: %s -> %s\n", shown(d.Field), shown(d.From), shown(d.To))
 		}
-		// Long values (the certificate) abbreviated; --json prints the
-		// exact request.
+		// Long values (the certificate) abbreviated and control characters
+		// escaped; --json prints the exact request.
 		if body := ch.DisplayBody(false); body != "" {
 			fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(body, "\n", "\n    "))
 		}
 		if len(ch.KnownAfterApply) > 0 {
-			fmt.Fprintf(w, "    known after apply: %s\n", strings.Join(ch.KnownAfterApply, ", "))
+			fmt.Fprintf(w, "    known after apply: %s\n", shown(strings.Join(ch.KnownAfterApply, ", ")))
 		}
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"jcaccess/model"
-
 	"github.com/spf13/cobra"
 )
 
@@ -57,16 +55,16 @@ func (f *Factory) Run(ctx context.Context, args []string) int {
 		fmt.Fprintln(f.IO.ErrOut, "jcaccess: interrupted; progress so far is saved")
 		return exitCancelled
 	case errors.As(err, &ue):
-		fmt.Fprintln(f.IO.ErrOut, "jcaccess:", model.Scrub(err.Error()))
+		fmt.Fprintln(f.IO.ErrOut, "jcaccess:", shownErr(err))
 		return exitUsage
 	case errors.Is(err, errFailed):
 		return exitFailed
 	case isCobraUsage(err):
-		fmt.Fprintln(f.IO.ErrOut, "jcaccess:", model.Scrub(err.Error()))
+		fmt.Fprintln(f.IO.ErrOut, "jcaccess:", shownErr(err))
 		fmt.Fprintln(f.IO.ErrOut, "Run 'jcaccess --help' for usage.")
 		return exitUsage
 	default:
-		fmt.Fprintln(f.IO.ErrOut, "jcaccess:", model.Scrub(err.Error()))
+		fmt.Fprintln(f.IO.ErrOut, "jcaccess:", shownErr(err))
 		return exitFailed
 	}
 }

@@ -25,7 +25,7 @@ func newSessionsCmd(f *Factory) *cobra.Command {
 				return errCancelled
 			}
 			for _, e := range errs {
-				fmt.Fprintln(f.IO.ErrOut, "jcaccess:", e)
+				fmt.Fprintln(f.IO.ErrOut, "jcaccess:", shownErr(e))
 			}
 			// "No saved sessions" would be wrong when the folder could not be read.
 			if len(sessions) > 0 || asJSON || len(errs) == 0 {
@@ -91,7 +91,7 @@ func writeSessionList(f *Factory, store model.Store, sessions []*model.Session, 
 	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TEAM\tDOMAIN\tVERIFIED\tIDP\tUPDATED")
 	for _, s := range sessions {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Inputs.Team, s.Inputs.Domain(), verifiedCount(s), dash(s.IdPID), s.UpdatedAt.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shown(s.Inputs.Team), shown(s.Inputs.Domain()), verifiedCount(s), shown(dash(s.IdPID)), s.UpdatedAt.Local().Format("2006-01-02 15:04"))
 	}
 	return tw.Flush()
 }

@@ -153,7 +153,7 @@ func (o *wizardOptions) uiOptions(f *Factory) (ui.Options, error) {
 // finish prints what the admin needs once the screen is gone.
 func (o *wizardOptions) finish(f *Factory, res ui.Result) error {
 	if res.SaveErr != nil {
-		fmt.Fprintf(f.IO.ErrOut, "jcaccess: %v\n", res.SaveErr)
+		fmt.Fprintf(f.IO.ErrOut, "jcaccess: %s\n", shownErr(res.SaveErr))
 	}
 	if res.Outcome == ui.Finished {
 		if res.Summary != "" {
@@ -166,7 +166,7 @@ func (o *wizardOptions) finish(f *Factory, res ui.Result) error {
 	}
 	resume := "jcaccess setup"
 	if res.Team != "" {
-		resume += " --team " + res.Team
+		resume += " --team " + shown(res.Team)
 	}
 	if o.setupOptions.Sandbox {
 		resume += " --sandbox"

@@ -8,7 +8,10 @@ import (
 	"jcaccess/model"
 )
 
-// WriteText renders r for `jcaccess metadata inspect`.
+// WriteText renders r for `jcaccess metadata inspect`. Every value and
+// message in it comes from the metadata, so each string printed shows its
+// control characters escaped (model.Printable): an ESC sequence or a newline
+// in an entity ID cannot hide a line or print a verdict of its own.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	p := ew.printf
@@ -51,16 +54,23 @@ func (r *Report) WriteText(w io.Writer) error {
 	return ew.err
 }
 
-// errWriter keeps the first write error so WriteText can print freely.
+// errWriter keeps the first write error so WriteText can print freely. The
+// format is ours; every string argument is data and is escaped.
 type errWriter struct {
 	w   io.Writer
 	err error
 }
 
 func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
+	if e.err != nil {
+		return
 	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = model.Printable(s)
+		}
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
 }
 
 func orNone(s string) string {
