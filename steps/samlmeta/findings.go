@@ -161,9 +161,12 @@ func (r *Report) checkCert(name string, cert *x509.Certificate, c Certificate, n
 		r.add(model.SeverityWarning, "weak_signature_algorithm", fmt.Sprintf(
 			"%s is signed with %s, a broken hash; if you uploaded your own certificate to JumpCloud, replace it with a SHA-256 one, otherwise %s", name, c.SignatureAlgorithm, regenerate))
 	}
+	// An error, not a warning: Cloudflare would trust any assertion signed
+	// with this key, and a key under 2048 bits can be factored by whoever
+	// wants to sign in as anyone (512 bits in hours on rented machines).
 	if c.KeyType == "RSA" && c.KeyBits < 2048 {
-		r.add(model.SeverityWarning, "weak_key", fmt.Sprintf(
-			"%s has a %d-bit RSA key, too short to be safe (2048 bits at least; JumpCloud generates 4096); if you uploaded your own key pair to JumpCloud, replace it with a stronger one, otherwise %s", name, c.KeyBits, regenerate))
+		r.add(model.SeverityError, "weak_key", fmt.Sprintf(
+			"%s has a %d-bit RSA key, too short to be safe: anyone who breaks it can sign in as any user, so jcaccess will not send it to Cloudflare (2048 bits at least; JumpCloud generates 4096); if you uploaded your own key pair to JumpCloud, replace it with one of 2048 bits or more, otherwise %s", name, c.KeyBits, regenerate))
 	}
 }
 

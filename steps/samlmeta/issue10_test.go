@@ -1,0 +1,73 @@
+package samlmeta
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"math/big"
+	"testing"
+
+	"jcaccess/model"
+)
+
+// smallRSACert returns a JumpCloud-shaped certificate for an RSA public key
+// of bits bits. Go refuses to generate or sign with RSA keys under 1024
+// bits, so the certificate carries a made-up modulus of that size and is
+// signed by a separate 2048-bit key: parsing does not check the signature.
+func smallRSACert(t *testing.T, bits int) string {
+	t.Helper()
+	n, err := rand.Prime(rand.Reader, bits) // any odd number of the right size
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := rsaKey(t, 2048)
+	subject := jcSubject()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7), Subject: subject, Issuer: subject,
+		NotBefore: pinned.AddDate(-1, 0, 0), NotAfter: pinned.AddDate(4, 0, 0),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &rsa.PublicKey{N: n, E: 65537}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(der)
+}
+
+// Issue 10, defect 8a: a short RSA key blocks apply.
+func TestWeakRSAKeyIsAnError(t *testing.T) {
+	for _, bits := range []int{512, 1024, 2047} {
+		r := Inspect(jcMetadata("https://acme.cloudflareaccess.com/", jcSSO, smallRSACert(t, bits)), Options{Now: pinned, TeamDomain: "acme.cloudflareaccess.com"})
+		assertCodes(t, r, "weak_key")
+		if r.Certificates[0].KeyBits != bits {
+			t.Fatalf("key bits %d, want %d", r.Certificates[0].KeyBits, bits)
+		}
+		if r.Findings[0].Severity != model.SeverityError || r.Usable() {
+			t.Errorf("%d-bit key: severity %s, usable %v; want an error that blocks", bits, r.Findings[0].Severity, r.Usable())
+		}
+		assertContains(t, r.Findings[0].Message, "-bit RSA", "2048", "Regenerate certificate")
+	}
+	r := Inspect(jcMetadata("https://acme.cloudflareaccess.com/", jcSSO, genCert(t, certSpec{})), Options{Now: pinned, TeamDomain: "acme.cloudflareaccess.com"})
+	assertCodes(t, r)
+}
+
+// Issue 10, defect 8b: a second IDPSSODescriptor is reported.
+func TestSecondIDPDescriptorIsReported(t *testing.T) {
+	good := genCert(t, certSpec{})
+	other := genCert(t, certSpec{subject: &pkix.Name{CommonName: "evil"}})
+	role := func(cert, sso string) string {
+		return `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` + keyDescriptor("signing", cert) + postSSO(sso) + `</md:IDPSSODescriptor>`
+	}
+	data := []byte(`<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://acme.cloudflareaccess.com/">` +
+		role(good, jcSSO) + role(other, "https://evil.example.com/sso") + `</md:EntityDescriptor>`)
+	r := Inspect(data, Options{Now: pinned, TeamDomain: "acme.cloudflareaccess.com"})
+	assertCodes(t, r, "multiple_idp_descriptors")
+	assertContains(t, message(t, r, "multiple_idp_descriptors"), "2 IDPSSODescriptor", "first", "https://evil.example.com/sso", "Export Metadata")
+	if r.SSOURL() != jcSSO || len(r.Certificates) != 1 {
+		t.Errorf("the first role must be the one used: %s, %d certs", r.SSOURL(), len(r.Certificates))
+	}
+	if r.Findings[0].Severity != model.SeverityWarning {
+		t.Errorf("severity %s", r.Findings[0].Severity)
+	}
+}
