@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"math/big"
+	"strings"
 	"testing"
 
 	"jcaccess/model"
@@ -69,5 +70,40 @@ func TestSecondIDPDescriptorIsReported(t *testing.T) {
 	}
 	if r.Findings[0].Severity != model.SeverityWarning {
 		t.Errorf("severity %s", r.Findings[0].Severity)
+	}
+}
+
+// Issue 10, defect 8c: every signing certificate that is not JumpCloud's
+// is named, even next to JumpCloud's own.
+func TestExtraSigningCertsAreNamed(t *testing.T) {
+	jc := genCert(t, certSpec{})
+	evil1 := genCert(t, certSpec{subject: &pkix.Name{CommonName: "evil one"}})
+	evil2 := genCert(t, certSpec{subject: &pkix.Name{CommonName: "evil two"}})
+	data := idpDescriptor("https://acme.cloudflareaccess.com/",
+		keyDescriptor("signing", jc)+keyDescriptor("signing", evil1)+keyDescriptor("", evil2)+postSSO(jcSSO))
+	r := Inspect(data, Options{Now: pinned, TeamDomain: "acme.cloudflareaccess.com"})
+	if len(r.Certificates) != 3 {
+		t.Fatalf("%d certificates", len(r.Certificates))
+	}
+	assertCodes(t, r, "not_jumpcloud")
+	msg := message(t, r, "not_jumpcloud")
+	assertContains(t, msg, "CN=evil one", "CN=evil two", r.Certificates[1].SHA256Fingerprint, r.Certificates[2].SHA256Fingerprint,
+		"certificate 2 of 3", "certificate 3 of 3", "OU=JumpCloudSAMLIdP", "Export Metadata")
+	if strings.Contains(msg, r.Certificates[0].SHA256Fingerprint) {
+		t.Errorf("JumpCloud's own certificate is named: %s", msg)
+	}
+	if r.LooksLikeJumpCloud {
+		t.Error("a foreign certificate next to JumpCloud's must not look like JumpCloud")
+	}
+	if !r.Usable() {
+		t.Error("a warning must not block")
+	}
+
+	// Two JumpCloud certificates (a rotation in progress) are fine.
+	r = Inspect(idpDescriptor("https://acme.cloudflareaccess.com/", keyDescriptor("signing", jc)+keyDescriptor("signing", genCert(t, certSpec{}))+postSSO(jcSSO)),
+		Options{Now: pinned, TeamDomain: "acme.cloudflareaccess.com"})
+	assertCodes(t, r)
+	if !r.LooksLikeJumpCloud {
+		t.Error("two JumpCloud certificates must look like JumpCloud")
 	}
 }
