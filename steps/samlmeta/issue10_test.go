@@ -1,14 +1,22 @@
 package samlmeta
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"errors"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"jcaccess/model"
 )
@@ -105,5 +113,127 @@ func TestExtraSigningCertsAreNamed(t *testing.T) {
 	assertCodes(t, r)
 	if !r.LooksLikeJumpCloud {
 		t.Error("two JumpCloud certificates must look like JumpCloud")
+	}
+}
+
+// Issue 10, defect 8d: a metadata URL with a user name or password is
+// refused, and the password is never echoed.
+func TestURLWithUserinfoIsRefused(t *testing.T) {
+	hit := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit = true }))
+	defer srv.Close()
+	for _, src := range []string{
+		strings.Replace(srv.URL, "http://", "http://admin:s3cr3tpw@", 1) + "/metadata",
+		"https://admin:s3cr3tpw@sso.jumpcloud.com/saml2/metadata/abc",
+		"https://s3cr3tpw@sso.jumpcloud.com/saml2/metadata/abc",
+		"https://admin:s3cr3tpw@bad host/x",
+	} {
+		_, err := Load(context.Background(), nil, src)
+		if err == nil {
+			t.Fatalf("%s accepted", src)
+		}
+		if !errors.Is(err, ErrURLUserinfo) && !strings.Contains(src, "bad host") {
+			t.Errorf("%s: not ErrURLUserinfo: %v", src, err)
+		}
+		if strings.Contains(err.Error(), "s3cr3tpw") {
+			t.Errorf("the password is shown: %v", err)
+		}
+		if !strings.Contains(src, "bad host") {
+			assertContains(t, err.Error(), "idp.metadata", "password", "Copy Metadata URL")
+		}
+		if err := CheckSource(src); err == nil || strings.Contains(err.Error(), "s3cr3tpw") {
+			t.Errorf("CheckSource(%s) = %v", src, err)
+		}
+	}
+	if hit {
+		t.Error("the server was contacted")
+	}
+	if err := CheckSource("https://sso.jumpcloud.com/saml2/metadata/abc"); err != nil {
+		t.Error(err)
+	}
+	if err := CheckSource("testdata/x.xml"); err != nil {
+		t.Error(err)
+	}
+}
+
+// Issue 10, defect 8e: a server that trickles bytes is cut off after 10 s
+// overall, whatever the caller's client and context allow.
+func TestTricklingURLStopsWithin10s(t *testing.T) {
+	t.Parallel()
+	stop := make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		for {
+			if _, err := w.Write([]byte("<")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-stop:
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}))
+	defer srv.Close()
+	defer close(stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := Load(ctx, srv.Client(), srv.URL+"/metadata")
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("a trickling server was read to the end")
+	}
+	if took > 11*time.Second {
+		t.Fatalf("took %v, want at most 10 s", took)
+	}
+	assertContains(t, err.Error(), "10 s", "Export Metadata")
+}
+
+// Issue 10, defect 9: metadata files are read only when regular, with a
+// cap, and a read honours the context.
+func TestLoadRefusesSpecialFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "metadata.xml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Load(context.Background(), nil, fifo)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !errors.Is(err, model.ErrNotRegular) {
+			t.Fatalf("FIFO: %v", err)
+		}
+		assertContains(t, err.Error(), fifo, "named pipe", "not a regular file", "Export Metadata")
+	case <-time.After(3 * time.Second):
+		// Unblock the reader so the test binary can end.
+		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("Load hangs on a FIFO")
+	}
+
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		start := time.Now()
+		_, err := Load(context.Background(), nil, "/dev/zero")
+		if err == nil || !errors.Is(err, model.ErrNotRegular) {
+			t.Fatalf("/dev/zero: %v", err)
+		}
+		assertContains(t, err.Error(), "/dev/zero", "device", "not a regular file")
+		if time.Since(start) > time.Second {
+			t.Error("/dev/zero was read")
+		}
+	}
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Load(cancelled, nil, filepath.Join("testdata", "jumpcloud", "ssoready_ssoready_assertions-jumpcloud-metadata.xml")); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled read: %v", err)
 	}
 }
