@@ -237,3 +237,32 @@ func TestLoadRefusesSpecialFiles(t *testing.T) {
 		t.Errorf("cancelled read: %v", err)
 	}
 }
+
+// Issue 10, defect 8f: every refused encoding says how to save the file.
+func TestRefusedEncodingsGetTheHint(t *testing.T) {
+	orig := readTestdata(t, "jumpcloud/ssoready_ssoready_assertions-jumpcloud-metadata.xml")
+	text := []rune(strings.Replace(string(orig), `encoding="UTF-8"`, `encoding="UTF-16"`, 1))
+	u16le, u16be, u32le, u32be := []byte{}, []byte{}, []byte{}, []byte{}
+	for _, c := range text {
+		u16le = append(u16le, byte(c), byte(c>>8))
+		u16be = append(u16be, byte(c>>8), byte(c))
+		u32le = append(u32le, byte(c), byte(c>>8), 0, 0)
+		u32be = append(u32be, 0, 0, byte(c>>8), byte(c))
+	}
+	// "<?xml version" in EBCDIC (code page 037).
+	ebcdic := append([]byte{0x4c, 0x6f, 0xa7, 0x94, 0x93, 0x40, 0xa5, 0x85, 0x99, 0xa2, 0x89, 0x96, 0x95}, orig[13:]...)
+	for name, data := range map[string][]byte{
+		"utf-16le without BOM": u16le, "utf-16be without BOM": u16be,
+		"utf-32le": u32le, "utf-32be": u32be,
+		"utf-32le with BOM": append([]byte{0xff, 0xfe, 0, 0}, u32le...),
+		"utf-32be with BOM": append([]byte{0, 0, 0xfe, 0xff}, u32be...),
+		"ebcdic":            ebcdic,
+	} {
+		r := Inspect(data, Options{Now: pinned})
+		if len(r.Findings) != 1 || r.Findings[0].Code != "xml_malformed" {
+			t.Errorf("%s: %v", name, r.Findings)
+			continue
+		}
+		assertContains(t, r.Findings[0].Message, "save this file as UTF-8")
+	}
+}
