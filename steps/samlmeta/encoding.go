@@ -12,6 +12,9 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
+// saveAsUTF8 is the hint every refused encoding gets.
+const saveAsUTF8 = "JumpCloud exports UTF-8: export the metadata again (Cloudflare Access app, SSO tab, Export Metadata), or save this file as UTF-8 (in a text editor, Save As with the encoding UTF-8)"
+
 // declaredEncoding finds encoding="..." in the XML declaration. It is
 // compiled on first use so that commands that never read metadata do not
 // pay for it at start-up.
@@ -38,12 +41,15 @@ func decodable(name string) encoding.Encoding {
 // from editors, so the common ones are decoded and the rest refused with a
 // message that says how to save the file.
 func toUTF8(data []byte) ([]byte, error) {
+	if name := sniffUnread(data); name != "" {
+		return nil, fmt.Errorf("the file is saved as %s, which jcaccess does not read; %s", name, saveAsUTF8)
+	}
 	var err error
 	switch {
 	case bytes.HasPrefix(data, []byte{0xff, 0xfe}), bytes.HasPrefix(data, []byte{0xfe, 0xff}):
 		data, err = unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder().Bytes(data)
 		if err != nil {
-			return nil, fmt.Errorf("the file is UTF-16 but does not decode (%v)", err)
+			return nil, fmt.Errorf("the file is UTF-16 but does not decode (%v); %s", err, saveAsUTF8)
 		}
 		return setDeclaredUTF8(data), nil
 	}
@@ -61,11 +67,11 @@ func toUTF8(data []byte) ([]byte, error) {
 	}
 	enc := decodable(name)
 	if enc == nil {
-		return nil, fmt.Errorf("the file declares the character encoding %q, which jcaccess does not read; JumpCloud exports UTF-8: export the metadata again, or save this file as UTF-8", m[1])
+		return nil, fmt.Errorf("the file declares the character encoding %q, which jcaccess does not read; %s", m[1], saveAsUTF8)
 	}
 	out, err := enc.NewDecoder().Bytes(data)
 	if err != nil {
-		return nil, fmt.Errorf("the file declares %q but does not decode as it (%v); export the metadata again from JumpCloud", m[1], err)
+		return nil, fmt.Errorf("the file declares %q but does not decode as it (%v); %s", m[1], err, saveAsUTF8)
 	}
 	return setDeclaredUTF8(out), nil
 }
@@ -79,4 +85,31 @@ func setDeclaredUTF8(data []byte) []byte {
 	out := append([]byte{}, data[:loc[2]]...)
 	out = append(out, "UTF-8"...)
 	return append(out, data[loc[3]:]...)
+}
+
+// sniffUnread names the encoding of a document jcaccess cannot read and
+// that has no declaration it could see, from its first bytes as XML 1.0
+// Appendix F describes them: UTF-32 (with or without a byte-order mark),
+// UTF-16 without a byte-order mark (with one it is decoded) and EBCDIC. It
+// returns "" for anything else.
+func sniffUnread(data []byte) string {
+	if len(data) < 4 {
+		return ""
+	}
+	switch b := [4]byte(data[:4]); b {
+	case [4]byte{0x00, 0x00, 0xfe, 0xff}, [4]byte{0xff, 0xfe, 0x00, 0x00},
+		[4]byte{0x00, 0x00, 0x00, '<'}, [4]byte{'<', 0x00, 0x00, 0x00}:
+		return "UTF-32"
+	case [4]byte{0x00, '<', 0x00, '?'}, [4]byte{'<', 0x00, '?', 0x00}:
+		return "UTF-16 without a byte-order mark"
+	case [4]byte{0x4c, 0x6f, 0xa7, 0x94}: // "<?xm"
+		return "EBCDIC"
+	}
+	// Without a declaration, a NUL byte among the first few (after any
+	// leading white space) means UTF-16 or UTF-32; real XML has none.
+	head := data[:min(len(data), 8)]
+	if data[0] != 0xff && data[0] != 0xfe && bytes.IndexByte(head, 0) >= 0 {
+		return "UTF-16 or UTF-32 without a byte-order mark"
+	}
+	return ""
 }

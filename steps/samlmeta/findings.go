@@ -161,9 +161,12 @@ func (r *Report) checkCert(name string, cert *x509.Certificate, c Certificate, n
 		r.add(model.SeverityWarning, "weak_signature_algorithm", fmt.Sprintf(
 			"%s is signed with %s, a broken hash; if you uploaded your own certificate to JumpCloud, replace it with a SHA-256 one, otherwise %s", name, c.SignatureAlgorithm, regenerate))
 	}
+	// An error, not a warning: Cloudflare would trust any assertion signed
+	// with this key, and a key under 2048 bits can be factored by whoever
+	// wants to sign in as anyone (512 bits in hours on rented machines).
 	if c.KeyType == "RSA" && c.KeyBits < 2048 {
-		r.add(model.SeverityWarning, "weak_key", fmt.Sprintf(
-			"%s has a %d-bit RSA key, too short to be safe (2048 bits at least; JumpCloud generates 4096); if you uploaded your own key pair to JumpCloud, replace it with a stronger one, otherwise %s", name, c.KeyBits, regenerate))
+		r.add(model.SeverityError, "weak_key", fmt.Sprintf(
+			"%s has a %d-bit RSA key, too short to be safe: anyone who breaks it can sign in as any user, so jcaccess will not send it to Cloudflare (2048 bits at least; JumpCloud generates 4096); if you uploaded your own key pair to JumpCloud, replace it with one of 2048 bits or more, otherwise %s", name, c.KeyBits, regenerate))
 	}
 }
 
@@ -173,20 +176,43 @@ func (r *Report) checkJumpCloud(p *parsed, extraHost string) {
 		host = strings.ToLower(u.Hostname())
 	}
 	jcHost := host == jumpCloudSSOHost || (extraHost != "" && strings.EqualFold(host, extraHost))
-	jcCert := false
-	for _, cert := range p.certs {
-		jcCert = jcCert || isJumpCloudCert(cert)
+	// Every certificate is sent to Cloudflare, which then accepts a login
+	// signed by any of them: one foreign certificate next to JumpCloud's is
+	// as much a way in as a foreign certificate alone, so each is named.
+	var foreign []int
+	for i, cert := range p.certs {
+		if !isJumpCloudCert(cert) {
+			foreign = append(foreign, i)
+		}
 	}
-	r.LooksLikeJumpCloud = jcHost && jcCert
+	someJC := len(foreign) < len(p.certs)
+	r.LooksLikeJumpCloud = jcHost && len(p.certs) > 0 && len(foreign) == 0
 
 	var why []string
 	if host != "" && !jcHost {
 		why = append(why, fmt.Sprintf("the SSO URL's host is %q, not %s where JumpCloud always serves SSO", host, jumpCloudSSOHost))
 	}
-	if len(p.certs) > 0 && !jcCert {
+	switch {
+	case len(foreign) == 0:
+	case len(p.certs) == 1:
 		s := fmt.Sprintf("the signing certificate (subject %q) lacks JumpCloud's OU=JumpCloudSAMLIdP", r.Certificates[0].Subject)
 		if jcHost {
 			s += " (expected if you uploaded your own certificate to JumpCloud)"
+		}
+		why = append(why, s)
+	default:
+		names := make([]string, 0, len(foreign))
+		for _, i := range foreign {
+			c := r.Certificates[i]
+			names = append(names, fmt.Sprintf("signing certificate %d of %d (subject %q, SHA-256 %s)", i+1, len(p.certs), c.Subject, c.SHA256Fingerprint))
+		}
+		s := strings.Join(names, " and ") + " lack"
+		if len(foreign) == 1 {
+			s += "s"
+		}
+		s += " JumpCloud's OU=JumpCloudSAMLIdP"
+		if someJC {
+			s += fmt.Sprintf(", yet all %d certificates go to Cloudflare, which would accept a login signed with any of them as well as with JumpCloud's own; JumpCloud's export lists only its own certificate, so unless you added these on purpose the file was edited", len(p.certs))
 		}
 		why = append(why, s)
 	}

@@ -121,7 +121,7 @@ func TestGeneratedCerts(t *testing.T) {
 				t.Errorf("looks_like_jumpcloud = %v", r.LooksLikeJumpCloud)
 			}
 			// Warnings do not block; errors do.
-			hasErr := tc.name == "expired" || tc.name == "not yet valid"
+			hasErr := tc.name == "expired" || tc.name == "not yet valid" || tc.name == "RSA-1024"
 			if r.Usable() == hasErr {
 				t.Errorf("Usable() = %v", r.Usable())
 			}
@@ -378,7 +378,7 @@ func TestSeverities(t *testing.T) {
 	want := map[string]string{
 		"xml_malformed": "error", "not_idp_metadata": "error", "too_large": "error", "dtd_forbidden": "error",
 		"no_signing_cert": "error", "cert_expired": "error", "cert_not_yet_valid": "error", "sso_url_not_https": "error",
-		"cert_expiring_soon": "warning", "weak_signature_algorithm": "warning", "weak_key": "warning",
+		"cert_expiring_soon": "warning", "weak_signature_algorithm": "warning", "weak_key": "error",
 		"not_jumpcloud": "warning", "entity_id_mismatch": "warning", "entity_id_is_sp_url": "warning",
 		"entity_selected": "info", "cert_unreadable": "info",
 	}

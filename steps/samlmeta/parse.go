@@ -106,7 +106,43 @@ func (r *Report) parse(data []byte) *parsed {
 		r.add(model.SeverityInfo, "entity_selected", fmt.Sprintf(
 			"the metadata holds %d entities; using the first identity provider, entityID %q", len(entities), strings.TrimSpace(picked.EntityID)))
 	}
-	return r.fill(picked)
+	p := r.fill(picked)
+	r.checkExtraRoles(picked)
+	return p
+}
+
+// checkExtraRoles reports IDPSSODescriptors after the first, which fill
+// ignores. A warning, not an error: only the first role's SSO URL and
+// certificates are shown, checked and sent to Cloudflare, so the extra one
+// cannot change what Cloudflare trusts; but JumpCloud exports exactly one,
+// so a second means a hand-edited or foreign file, and if the admin meant
+// the second role, logins would go to the wrong place.
+func (r *Report) checkExtraRoles(ed *saml.EntityDescriptor) {
+	n := len(ed.IDPSSODescriptors)
+	if n < 2 {
+		return
+	}
+	var ignored []string
+	for _, idp := range ed.IDPSSODescriptors[1:] {
+		certs := 0
+		for _, kd := range idp.KeyDescriptors {
+			certs += len(kd.KeyInfo.X509Data.X509Certificates)
+		}
+		var locs []string
+		for _, sso := range idp.SingleSignOnServices {
+			if loc := strings.TrimSpace(sso.Location); loc != "" {
+				locs = append(locs, fmt.Sprintf("%q", loc))
+			}
+		}
+		where := "no SSO URL"
+		if len(locs) > 0 {
+			where = "SSO URL " + strings.Join(locs, ", ")
+		}
+		ignored = append(ignored, fmt.Sprintf("%s and %d certificate(s)", where, certs))
+	}
+	r.add(model.SeverityWarning, "multiple_idp_descriptors", fmt.Sprintf(
+		"entity %q has %d IDPSSODescriptor elements; jcaccess uses only the first (SSO URL %q) and ignores the rest (%s). A JumpCloud export has exactly one, so this file was edited or comes from elsewhere: in JumpCloud open the Cloudflare Access app, SSO tab, Export Metadata, and give that untouched file",
+		strings.TrimSpace(ed.EntityID), n, r.SSOURL(), strings.Join(ignored, "; ")))
 }
 
 // entity is what the checks need of one EntityDescriptor.
