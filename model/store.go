@@ -141,7 +141,11 @@ func (s Store) Save(sess *Session) error {
 		return err
 	}
 	sess.SchemaVersion = SchemaVersion
-	b, err := json.MarshalIndent(sess, "", "  ")
+	// A metadata URL's password never reaches the disk, even if an input
+	// slipped past the checks that refuse it.
+	out := *sess
+	out.Inputs.IdP.Metadata = Scrub(out.Inputs.IdP.Metadata)
+	b, err := json.MarshalIndent(&out, "", "  ")
 	if err != nil {
 		return fmt.Errorf("session: encode: %w", err)
 	}

@@ -176,3 +176,20 @@ func TestReadRegularFile(t *testing.T) {
 		t.Fatalf("link: %q %v", b, err)
 	}
 }
+
+func TestStoreKeepsNoMetadataURLPassword(t *testing.T) {
+	s := Store{Dir: filepath.Join(t.TempDir(), "state")}
+	in := DefaultInputs()
+	in.Team = "acme"
+	in.IdP.Metadata = "https://admin:hunter2-secret@example.com/metadata.xml"
+	if err := s.Save(NewSession(in, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(s.Path("acme"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "hunter2-secret") {
+		t.Fatalf("the session file holds the URL's password:\n%s", b)
+	}
+}

@@ -285,10 +285,10 @@ func ApplyChanges(ctx context.Context, env *Env, changes []model.Change, save Sa
 			got, err = env.CF.Send(ctx, ch)
 		}
 		if err != nil && ch.Action == "update" && cloudflare.StatusOf(err) == http.StatusNotFound {
-			err = fmt.Errorf("%w\nThe login method was deleted (in the dashboard?) while jcaccess was working; nothing else was changed: run apply again to create it anew", err)
+			err = fmt.Errorf("%w; the login method was deleted (in the dashboard?) while jcaccess was working; nothing else was changed: run apply again to create it anew", err)
 		}
 		if err != nil && ch.Action == "refresh_secret" && cloudflare.StatusOf(err) == http.StatusNotFound {
-			err = fmt.Errorf("%w\nThe refresh_scim_secret endpoint is not documented by Cloudflare and this account does not offer it: regenerate the secret in Zero Trust > Integrations > Identity providers > %s > Edit > Regenerate Secret, then Save", err, env.inputs().IdP.Name)
+			err = fmt.Errorf("%w; the refresh_scim_secret endpoint is not documented by Cloudflare and this account does not offer it: regenerate the secret in Zero Trust > Integrations > Identity providers > %s > Edit > Regenerate Secret, then Save", err, env.inputs().IdP.Name)
 		}
 		if err != nil {
 			return applied, err

@@ -19,6 +19,9 @@ func (metadataStep) Validate(env *Env) model.Findings {
 	if env.inputs().IdP.Metadata == "" {
 		return errorf("metadata_missing", "no metadata: in JumpCloud open the Cloudflare Access app, SSO tab, Export Metadata, and set idp.metadata (or --metadata) to the file's path or URL")
 	}
+	if err := samlmeta.CheckSource(env.inputs().IdP.Metadata); err != nil {
+		return errorf("metadata_source_refused", "%v", err)
+	}
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"jcaccess/sandbox"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
+	"jcaccess/steps/samlmeta"
 )
 
 // setupOptions are the flags plan, apply and check share.
@@ -258,6 +259,10 @@ func (f *Factory) accountLocks(store model.Store) func(string) (func(), error) {
 func checkMetadataSource(src string) error {
 	if !isURL(src) {
 		return nil
+	}
+	// First: a URL with a password is refused without ever repeating it.
+	if err := samlmeta.CheckSource(src); err != nil {
+		return usageError{err.Error()}
 	}
 	u, err := url.Parse(src)
 	if err != nil || u.Host == "" {

@@ -135,6 +135,12 @@ func TestMetadataInspectOfAnUnreachableURLIsAFailedCheck(t *testing.T) {
 	if r := runBare(t, map[string]string{}, "metadata", "inspect", filepath.Join(t.TempDir(), "missing.xml")); r.code != 2 {
 		t.Fatalf("missing file: want exit 2:\n%s", r)
 	}
+	// A password in the URL is bad input, refused before any request and
+	// never repeated.
+	r = runBare(t, map[string]string{}, "metadata", "inspect", "https://admin:pw-hunter2@127.0.0.1:1/m.xml")
+	if r.code != 2 || strings.Contains(r.stderr+r.stdout, "pw-hunter2") || !strings.Contains(r.stderr, "idp.metadata") {
+		t.Fatalf("URL with a password: want exit 2 naming the field, without the password:\n%s", r)
+	}
 }
 
 // A value the environment or a flag overrides is still checked as the file

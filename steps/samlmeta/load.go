@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -203,11 +202,4 @@ func loadFile(ctx context.Context, path string) ([]byte, error) {
 	}
 }
 
-func isLoopback(u *url.URL) bool {
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func isLoopback(u *url.URL) bool { return model.LoopbackHost(u.Hostname()) }
