@@ -114,3 +114,26 @@ func (w *world) apiRequest(method, path, body string) int {
 	res.Body.Close()
 	return res.StatusCode
 }
+
+// runBare runs jcaccess with no sandbox, for commands that need none.
+func runBare(t *testing.T, vars map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	f := &Factory{
+		IO:         &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Getenv:     func(k string) string { return vars[k] },
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		Now:        time.Now,
+	}
+	done := make(chan int, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	go func() { done <- f.Run(ctx, args) }()
+	select {
+	case code := <-done:
+		return result{code: code, stdout: out.String(), stderr: errOut.String()}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("jcaccess %s hung", strings.Join(args, " "))
+		return result{}
+	}
+}
