@@ -113,7 +113,8 @@ func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	press("n")
 	step(2, "verified")
 	press("n")
-	step(3, "verified")
+	// Nothing has seen the JumpCloud app yet: to confirm, never a tick.
+	step(3, "to confirm")
 	press("n")
 	// The sandbox's SSO URL is on 127.0.0.1, not sso.jumpcloud.com: a
 	// warning the admin confirms.
@@ -134,6 +135,8 @@ func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	press("n")
 	step(8, "verified")
 	wait("signed in through JumpCloud")
+	// The sign-in confirms the app's SP Entity ID and ACS URL.
+	wait("✔ 3 jumpcloud-app")
 	press("n")
 	wait("Setup summary · acme")
 	press("q")
