@@ -268,7 +268,11 @@ func (s *Server) deleteIdP(c *call) reply {
 // refreshSCIMSecret answers POST .../identity_providers/{id}/refresh_scim_secret.
 // GUESS (the endpoint is unconfirmed): it returns the IdP with a new
 // scim_config.secret, and 400 when SCIM is not enabled on the IdP.
+// Unless Options.RefreshSCIMSecret is set, it is not served (see there).
 func (s *Server) refreshSCIMSecret(c *call) reply {
+	if !s.refresh {
+		return noRoute()
+	}
 	rec := s.findIdP(c.r.PathValue("idp_id"))
 	if rec == nil {
 		return notFound()
