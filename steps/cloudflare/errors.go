@@ -137,7 +137,7 @@ func wrap(op string, err error) error {
 			// 10000 "Authentication error" is answered both to a token
 			// that lacks a permission and to one that no longer
 			// authenticates: say both, the permission first.
-			ae.Hint = "Cloudflare's \"Authentication error\" (10000) means the API token lacks a permission or is no longer valid: give it " + perm + "; if jcaccess check reports the token itself as invalid, create a new one"
+			ae.Hint += "; Cloudflare's \"Authentication error\" (10000) is also answered to a token that is no longer valid: if jcaccess check reports the token itself as invalid, create a new one"
 		}
 	case ae.Status == http.StatusBadRequest && ae.hasCode(codeAccountTokenCannotList):
 		ae.Hint = HintAccountID
