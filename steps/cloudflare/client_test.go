@@ -180,4 +180,9 @@ func TestHintsTellTheTokenFromThePermission(t *testing.T) {
 	if !EndpointAbsent(err) || !strings.HasPrefix(Answer(err), "404 Not Found (7000") {
 		t.Fatalf("absent refresh endpoint: %v (answer %q)", err, Answer(err))
 	}
+	// A missing object is not a missing endpoint.
+	_, err = as(token, true, 0).GetIdP(ctx, acct, "00000000-0000-4000-8000-000000000000")
+	if StatusOf(err) != http.StatusNotFound || EndpointAbsent(err) {
+		t.Fatalf("missing IdP: %v", err)
+	}
 }

@@ -231,15 +231,18 @@ func AccountTokenCannotList(err error) bool {
 }
 
 // EndpointAbsent reports an answer that says the path is not served at all
-// (404 or 405, or code 7000/7003): an undocumented endpoint that does not
-// exist, as opposed to an object that was not found.
+// (code 7000/7003, or 404/405 with no code or a proxy's page): an
+// undocumented endpoint that does not exist, as opposed to an object that
+// was not found (404 with Access's own not-found code).
 func EndpointAbsent(err error) bool {
 	ae := apiErrorOf(err)
 	if ae == nil {
 		return false
 	}
-	return ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed ||
-		ae.hasCode(codeNoRoute) || ae.hasCode(codeCouldNotRoute)
+	if ae.hasCode(codeNoRoute) || ae.hasCode(codeCouldNotRoute) {
+		return true
+	}
+	return (ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed) && len(ae.Codes) == 0
 }
 
 // Answer is what Cloudflare answered to a failed call, without jcaccess's
