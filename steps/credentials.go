@@ -23,7 +23,7 @@ func CheckAccountID(id string) error {
 	if id == "" || accountIDPattern().MatchString(id) {
 		return nil
 	}
-	return fmt.Errorf("account_id %q is not 32 lowercase hex characters; copy it from the dashboard (Account home > the account's menu > Copy account ID) or leave it empty to discover it", id)
+	return fmt.Errorf("account_id %q is not 32 lowercase hex characters; copy it from the dashboard (Account home > Account ID, or the account's menu > Copy account ID) or leave it empty to discover it", id)
 }
 
 func (credentialsStep) Validate(env *Env) model.Findings {
@@ -44,8 +44,15 @@ func (credentialsStep) Prepare(ctx context.Context, env *Env) model.Findings {
 		return nil
 	}
 	accts, err := env.CF.Accounts(ctx)
-	if err != nil {
-		return errorf("account_discovery_failed", "could not find the account: %v; or set CLOUDFLARE_ACCOUNT_ID", err)
+	switch {
+	case cloudflare.AccountTokenCannotList(err):
+		// An account-owned token (what the dashboard now recommends) cannot
+		// list accounts, and nothing else it may call names its account.
+		return errorf("account_id_needed", "%s", cloudflare.HintAccountID)
+	case cloudflare.TokenRejected(err):
+		return errorf("token_invalid", "%v", err)
+	case err != nil:
+		return errorf("account_discovery_failed", "could not find the account: %v; or set CLOUDFLARE_ACCOUNT_ID (dashboard: Account home > Account ID)", err)
 	}
 	switch len(accts) {
 	case 0:
@@ -79,6 +86,9 @@ func (credentialsStep) Checks(env *Env) []Check {
 		}},
 		{Name: "organization matches the team", Run: func(ctx context.Context) model.Findings {
 			org, err := env.CF.Organization(ctx, acct)
+			if cloudflare.TokenRejected(err) {
+				return errorf("token_invalid", "%v", err)
+			}
 			if err != nil {
 				return errorf("organization_unreadable", "%v", err)
 			}
@@ -95,7 +105,10 @@ func (credentialsStep) Checks(env *Env) []Check {
 				env.setIdPList(idps)
 			}
 			if err != nil {
-				if cloudflare.StatusOf(err) == 403 {
+				if cloudflare.TokenRejected(err) {
+					return errorf("token_invalid", "%v", err)
+				}
+				if cloudflare.PermissionMissing(err) {
 					return errorf("permission_missing", "the API token cannot read identity providers: give it %s (dashboard: My Profile > API Tokens > Edit)", cloudflare.PermAccessWrite)
 				}
 				return errorf("idp_list_failed", "%v", err)

@@ -287,8 +287,15 @@ func ApplyChanges(ctx context.Context, env *Env, changes []model.Change, save Sa
 		if err != nil && ch.Action == "update" && cloudflare.StatusOf(err) == http.StatusNotFound {
 			err = fmt.Errorf("%w; the login method was deleted (in the dashboard?) while jcaccess was working; nothing else was changed: run apply again to create it anew", err)
 		}
-		if err != nil && ch.Action == "refresh_secret" && cloudflare.StatusOf(err) == http.StatusNotFound {
-			err = fmt.Errorf("%w; the refresh_scim_secret endpoint is not documented by Cloudflare and this account does not offer it: regenerate the secret in Zero Trust > Integrations > Identity providers > %s > Edit > Regenerate Secret, then Save", err, env.inputs().IdP.Name)
+		if err != nil && ch.Action == "refresh_secret" && cloudflare.EndpointAbsent(err) {
+			// The endpoint is named only in a field description of the API
+			// reference; an answer that it is not served says nothing of
+			// the account ID, so Cloudflare's answer is quoted without the
+			// client's generic hint.
+			err = fmt.Errorf("regenerate the SCIM secret: Cloudflare does not offer the refresh_scim_secret endpoint (it answered %s; no documented API operation regenerates the secret), so jcaccess cannot issue a new one itself. Nothing was changed. "+
+				"Regenerate it in the dashboard: Zero Trust > Integrations > Identity providers > %s > Edit > Regenerate Secret > Save. "+
+				"Then paste the new SCIM Secret into JumpCloud's Token Key, and let jcaccess verify it: jcaccess apply --regenerate-scim-secret --scim-secret-stdin (it reads the secret from stdin)",
+				cloudflare.Answer(err), env.inputs().IdP.Name)
 		}
 		if err != nil {
 			return applied, err

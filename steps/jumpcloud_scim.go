@@ -2,7 +2,7 @@ package steps
 
 import (
 	"context"
-	"net/http"
+	"fmt"
 
 	"jcaccess/model"
 	"jcaccess/steps/cloudflare"
@@ -36,8 +36,16 @@ func (jumpCloudSCIMStep) Values(env *Env) []Value {
 	}
 }
 
-// Checks report whether JumpCloud has connected: the SCIM logs and the
-// users and groups Cloudflare now holds for the IdP.
+// Checks report whether JumpCloud has connected, judged from Cloudflare's
+// SCIM update logs: every request JumpCloud's SCIM client makes is logged
+// there with its status (SUCCESS or FAILURE) and, for failures, an error
+// description. The users and groups Cloudflare lists are extra information
+// only: Cloudflare creates no Zero Trust user from SCIM, so a user is
+// listed only after their first sign-in ("New users must first register the
+// Cloudflare One Client or authenticate to an Access application before SCIM
+// provisioning can begin", docs partial access/scim-requires-login.mdx; see
+// also team-and-resources/users/scim.mdx), and right after Activate the
+// list is empty however well JumpCloud is connected.
 func (jumpCloudSCIMStep) Checks(env *Env) []Check {
 	if !env.inputs().SCIM.Enabled {
 		return nil
@@ -51,50 +59,104 @@ func (jumpCloudSCIMStep) Checks(env *Env) []Check {
 	}}}
 }
 
+// scimLogWindow is how many of the newest log entries are read.
+const scimLogWindow = 50
+
+// maxFailureFindings bounds the distinct failures shown one by one.
+const maxFailureFindings = 3
+
+const scimActivateHowTo = "in the app's Identity Management tab enter the Base URL and Token Key, Activate, Save, and bind user groups"
+
 func scimActivity(ctx context.Context, env *Env, idpID string) model.Findings {
 	acct := env.inputs().AccountID
-	var logs []cloudflare.SCIMLogEntry
-	var logErr error
+	var users, groups int
+	var countErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		logs, logErr = env.CF.SCIMLogs(ctx, acct, idpID, 20)
+		users, groups, countErr = env.CF.SCIMCounts(ctx, acct, idpID)
 	}()
-	users, groups, err := env.CF.SCIMCounts(ctx, acct, idpID)
+	logs, logErr := env.CF.SCIMLogs(ctx, acct, idpID, scimLogWindow)
 	<-done
-	if err != nil {
-		return errorf("scim_counts_failed", "%v", err)
-	}
+
 	var fs model.Findings
-	err = logErr
+	counts := ""
 	switch {
-	case err != nil && cloudflare.StatusOf(err) == http.StatusForbidden:
-		fs = append(fs, warnf("scim_logs_forbidden", "cannot read the SCIM logs: give the API token %s to see JumpCloud's requests and their errors", cloudflare.PermSCIMLogsRead)...)
-	case err != nil:
-		fs = append(fs, warnf("scim_logs_failed", "%v", err)...)
+	case countErr != nil:
+		fs = append(fs, warnf("scim_counts_failed", "%v", countErr)...)
 	default:
-		failures := 0
-		for _, l := range logs {
-			if l.Status == "FAILURE" {
-				failures++
-			}
-		}
-		if failures > 0 {
-			last := logs[0]
-			for _, l := range logs {
-				if l.Status == "FAILURE" {
-					last = l
-					break
-				}
-			}
-			fs = append(fs, warnf("scim_failures", "%d of JumpCloud's last %d SCIM requests failed; latest: %s %s %s: %s", failures, len(logs), last.RequestMethod, last.ResourceType, last.ResourceUserEmail+last.ResourceGroupName, last.ErrorDescription)...)
-		}
-		if len(logs) > 0 {
-			fs = append(fs, infof("scim_last_request", "JumpCloud's last SCIM request: %s %s at %s (%s)", logs[0].RequestMethod, logs[0].ResourceType, logs[0].LoggedAt.Format("2006-01-02 15:04 MST"), logs[0].Status)...)
-		}
+		counts = fmt.Sprintf("Cloudflare lists %s and %s from this IdP (a user is listed only after their first sign-in to Access)", model.Plural(users, "user"), model.Plural(groups, "group"))
 	}
-	if users == 0 && groups == 0 {
-		return append(fs, warnf("scim_not_connected", "JumpCloud has not provisioned anyone yet: in the app's Identity Management tab enter the Base URL and Token Key, Activate, Save, and bind user groups; users appear after they first sign in to Access")...)
+
+	if logErr != nil {
+		// Without the logs only the lists are left, and an empty list
+		// proves nothing: users appear only once they sign in.
+		if cloudflare.PermissionMissing(logErr) {
+			fs = append(fs, warnf("scim_logs_forbidden", "cannot read the SCIM update logs: give the API token %s, so jcaccess can see JumpCloud's requests and their errors", cloudflare.PermSCIMLogsRead)...)
+		} else {
+			fs = append(fs, warnf("scim_logs_failed", "%v", logErr)...)
+		}
+		if countErr == nil && (users > 0 || groups > 0) {
+			return append(fs, infof("scim_connected", "JumpCloud has provisioned through SCIM: %s", counts)...)
+		}
+		return append(fs, warnf("scim_connection_unknown", "cannot tell whether JumpCloud has connected without the SCIM update logs (Cloudflare lists SCIM users only after they sign in); if it has not, %s", scimActivateHowTo)...)
 	}
-	return append(fs, infof("scim_connected", "JumpCloud is connected: Cloudflare holds %s and %s from it", model.Plural(users, "user"), model.Plural(groups, "group"))...)
+
+	if len(logs) == 0 {
+		// Judged from the logs; the counts add nothing when they are empty.
+		return append(fs, warnf("scim_not_connected", "JumpCloud has not provisioned anyone yet: %s; users appear after they first sign in to Access", scimActivateHowTo)...)
+	}
+
+	var ok, failed int
+	var lastOK *cloudflare.SCIMLogEntry
+	seen := map[string]bool{}
+	var shown int
+	for i := range logs { // newest first
+		l := &logs[i]
+		if l.Status != "FAILURE" {
+			ok++
+			if lastOK == nil {
+				lastOK = l
+			}
+			continue
+		}
+		failed++
+		key := l.RequestMethod + " " + l.ResourceType + " " + l.ErrorDescription
+		if seen[key] || shown >= maxFailureFindings {
+			continue
+		}
+		seen[key] = true
+		shown++
+		desc := l.ErrorDescription
+		if desc == "" {
+			desc = "no error description"
+		}
+		fs = append(fs, warnf("scim_request_failed", "JumpCloud's SCIM request %s %s%s failed at %s: %s", l.RequestMethod, l.ResourceType, logSubject(*l), l.LoggedAt.Format("2006-01-02 15:04 MST"), desc)...)
+	}
+	newest := logs[0]
+	fs = append(fs, infof("scim_last_request", "JumpCloud's last SCIM request: %s %s%s at %s (%s)", newest.RequestMethod, newest.ResourceType, logSubject(newest), newest.LoggedAt.Format("2006-01-02 15:04 MST"), newest.Status)...)
+	switch {
+	case lastOK == nil:
+		fs = append(fs, warnf("scim_failing", "JumpCloud reaches Cloudflare's SCIM endpoint, but all of its last %d requests failed (see the errors above); fix what they say, then in JumpCloud's Identity Management tab Activate again", failed)...)
+	case failed > 0:
+		fs = append(fs, warnf("scim_failures", "JumpCloud is connected, but %d of its last %d SCIM requests failed (see the errors above)", failed, len(logs))...)
+		fs = append(fs, infof("scim_connected", "JumpCloud is connected: %d of its last %d SCIM requests succeeded, the latest %s %s at %s", ok, len(logs), lastOK.RequestMethod, lastOK.ResourceType, lastOK.LoggedAt.Format("2006-01-02 15:04 MST"))...)
+	default:
+		fs = append(fs, infof("scim_connected", "JumpCloud is connected: its last %s succeeded", model.Plural(ok, "SCIM request"))...)
+	}
+	if counts != "" {
+		fs = append(fs, infof("scim_counts", "%s", counts)...)
+	}
+	return fs
+}
+
+// logSubject names the user or group a log entry is about, if any.
+func logSubject(l cloudflare.SCIMLogEntry) string {
+	switch {
+	case l.ResourceUserEmail != "":
+		return " " + l.ResourceUserEmail
+	case l.ResourceGroupName != "":
+		return " " + l.ResourceGroupName
+	}
+	return ""
 }

@@ -113,8 +113,13 @@ type Deps struct {
 type Env struct {
 	Deps
 	Session *model.Session
-	// SCIMSecret is known only right after Cloudflare issued it.
+	// SCIMSecret is known only right after Cloudflare issued it, or when
+	// the admin gave it (GiveSCIMSecret).
 	SCIMSecret model.Secret
+	// SCIMSecretGiven says SCIMSecret came from the admin (regenerated in
+	// the dashboard), not from Cloudflare's answer: it is verified, not
+	// handed back.
+	SCIMSecretGiven bool
 	// RegenerateSCIMSecret asks the scim step to plan a secret refresh.
 	RegenerateSCIMSecret bool
 

@@ -75,7 +75,10 @@ func TestCredentialsChecks(t *testing.T) {
 		{"unknown token", "nope", nil, "token_invalid", model.SeverityError, "not valid"},
 		{"no access permission", tokNoAccess, nil, "permission_missing", model.SeverityError, "Access: Organizations, Identity Providers, and Groups Write"},
 		{"other team", tokWrite, func(e *Env) { e.Session.Inputs.TeamDomain = "other.cloudflareaccess.com" }, "team_mismatch", model.SeverityError, "other.cloudflareaccess.com"},
-		{"account discovered", tokWrite, func(e *Env) { e.Session.Inputs.AccountID = "" }, "account_discovered", model.SeverityInfo, account},
+		{"account discovered", tokRead, func(e *Env) { e.Session.Inputs.AccountID = "" }, "account_discovered", model.SeverityInfo, account},
+		// An account-owned token cannot list accounts (400 1001).
+		{"account-owned token needs the account ID", tokWrite, func(e *Env) { e.Session.Inputs.AccountID = "" }, "account_id_needed", model.SeverityError, "Account home > Account ID"},
+		{"unknown token finding the account", "nope", func(e *Env) { e.Session.Inputs.AccountID = "" }, "token_invalid", model.SeverityError, "not a missing permission"},
 		{"no token", tokWrite, func(e *Env) { e.CF = nil }, "token_missing", model.SeverityError, "CLOUDFLARE_API_TOKEN"},
 	}
 	for _, c := range cases {
@@ -86,6 +89,12 @@ func TestCredentialsChecks(t *testing.T) {
 			}
 			fs := RunStep(ctx, env, credentialsStep{})
 			hasCode(t, fs, c.code, c.sev)
+			if c.code == "token_invalid" {
+				// A rejected token (403 9109) is not a missing permission.
+				if _, ok := codes(fs)["permission_missing"]; ok {
+					t.Fatalf("a rejected token reported as a missing permission: %v", fs)
+				}
+			}
 			for _, f := range fs {
 				if f.Code == c.code && !strings.Contains(f.Message, c.want) {
 					t.Fatalf("%s message %q lacks %q", c.code, f.Message, c.want)
@@ -260,6 +269,8 @@ func TestSCIMValidationAndRegenerate(t *testing.T) {
 	hasCode(t, fs, "seat_needs_user_deprovision", model.SeverityError)
 	hasCode(t, fs, "identity_update_behavior_invalid", model.SeverityError)
 
+	// The refresh endpoint answers only where the knob turns it on.
+	w = newWorldWith(t, cfapi.Options{RefreshSCIMSecret: true})
 	env = w.env(tokWrite, false)
 	w.apply(env)
 	first := env.SCIMSecret.Reveal()
@@ -276,6 +287,87 @@ func TestSCIMValidationAndRegenerate(t *testing.T) {
 	if w.api.IdPs()[0].SCIMSecret != env2.SCIMSecret.Reveal() {
 		t.Fatal("the new secret is not the one Cloudflare holds")
 	}
+}
+
+// Where Cloudflare does not serve refresh_scim_secret (the fake's default,
+// as the endpoint is undocumented), apply says so, names the dashboard's
+// Regenerate Secret without blaming the account ID, and verifies the
+// secret the admin then gives with the SCIM probe.
+func TestRegenerateWithoutRefreshEndpoint(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	env := w.env(tokWrite, false)
+	w.apply(env)
+	first := env.SCIMSecret.Reveal()
+
+	env2 := w.env(tokWrite, false)
+	env2.Session = env.Session
+	env2.RegenerateSCIMSecret = true
+	rep, err := Plan(ctx, env2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Apply(ctx, env2, rep, nil)
+	if err == nil {
+		t.Fatal("apply must fail where the refresh endpoint is absent")
+	}
+	msg := err.Error()
+	for _, want := range []string{"does not offer the refresh_scim_secret endpoint", "404", "Zero Trust > Integrations > Identity providers > JumpCloud > Edit > Regenerate Secret > Save", "--scim-secret-stdin"} {
+		if !strings.Contains(msg, want) {
+			t.Fatalf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(strings.ToLower(msg), "account id") {
+		t.Fatalf("the message blames the account ID:\n%s", msg)
+	}
+	if w.api.IdPs()[0].SCIMSecret != first {
+		t.Fatal("the secret changed")
+	}
+
+	// The admin regenerates in the dashboard and gives jcaccess the secret.
+	fresh, err := w.api.RegenerateSCIMSecret(env.Session.IdPID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		secret string
+		code   string
+		sev    model.Severity
+	}{{first, "scim_secret_rejected", model.SeverityError}, {fresh, "scim_ok", model.SeverityInfo}} {
+		env3 := w.env(tokWrite, false)
+		env3.Session = env.Session
+		env3.RegenerateSCIMSecret = true
+		env3.GiveSCIMSecret(model.NewSecret(c.secret))
+		rep := w.plan(env3)
+		if len(rep.Changes()) != 0 {
+			t.Fatalf("a given secret must not be refreshed again: %+v", rep.Changes())
+		}
+		hasCode(t, rep.Step(SCIM).Findings, c.code, c.sev)
+	}
+	if w.api.IdPs()[0].SCIMSecret != fresh {
+		t.Fatal("the secret the admin gave was replaced")
+	}
+	// The probe asked for users, as JumpCloud does, not the configuration.
+	var probed bool
+	for _, r := range w.api.Requests() {
+		if strings.HasSuffix(r.Path, "/ServiceProviderConfig") {
+			t.Fatalf("probed %s", r.Path)
+		}
+		probed = probed || strings.HasSuffix(r.Path, "/scim/"+env.Session.IdPID+"/Users") && r.RawQuery == "startIndex=1&count=1"
+	}
+	if !probed {
+		t.Fatal("no GET /Users?startIndex=1&count=1 probe")
+	}
+}
+
+// plan plans only, failing the test on an error (a given secret is verified by the plan's checks).
+func (w *world) plan(env *Env) *Report {
+	w.t.Helper()
+	rep, err := Plan(context.Background(), env, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return rep
 }
 
 func TestJumpCloudSCIMSeesTheConnection(t *testing.T) {
@@ -300,8 +392,55 @@ func TestJumpCloudSCIMSeesTheConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := rep.Step(JumpCloudSCIM).Findings
+	// Connected, judged from the SCIM logs, while Cloudflare lists no user:
+	// nobody has signed in yet.
 	hasCode(t, fs, "scim_connected", model.SeverityInfo)
 	hasCode(t, fs, "scim_last_request", model.SeverityInfo)
+	for _, f := range fs {
+		if f.Code == "scim_counts" && !strings.Contains(f.Message, "0 users") {
+			t.Fatalf("users listed before any sign-in: %s", f.Message)
+		}
+	}
+
+	// A request JumpCloud makes that fails shows as a finding with
+	// Cloudflare's error description.
+	req, _ = http.NewRequest(http.MethodPost, env.Session.SCIMEndpoint+"/Users", strings.NewReader(user))
+	req.Header.Set("Authorization", "Bearer "+env.SCIMSecret.Reveal())
+	req.Header.Set("Content-Type", "application/scim+json")
+	if res, err := w.ts.Client().Do(req); err != nil || res.StatusCode != http.StatusConflict {
+		t.Fatalf("duplicate SCIM POST: %v %v", res, err)
+	}
+	if err := Verify(context.Background(), env, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	fs = rep.Step(JumpCloudSCIM).Findings
+	hasCode(t, fs, "scim_request_failed", model.SeverityWarning)
+	hasCode(t, fs, "scim_failures", model.SeverityWarning)
+	hasCode(t, fs, "scim_connected", model.SeverityInfo)
+}
+
+// Without any successful request, JumpCloud is not connected, whatever it
+// tried: the failures are shown.
+func TestJumpCloudSCIMOnlyFailures(t *testing.T) {
+	w := newWorld(t)
+	env := w.env(tokWrite, false)
+	rep := w.apply(env)
+	bad := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`
+	req, _ := http.NewRequest(http.MethodPost, env.Session.SCIMEndpoint+"/Users", strings.NewReader(bad))
+	req.Header.Set("Authorization", "Bearer "+env.SCIMSecret.Reveal())
+	req.Header.Set("Content-Type", "application/scim+json")
+	if res, err := w.ts.Client().Do(req); err != nil || res.StatusCode < 400 {
+		t.Fatalf("bad SCIM POST: %v %v", res, err)
+	}
+	if err := Verify(context.Background(), env, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	fs := rep.Step(JumpCloudSCIM).Findings
+	hasCode(t, fs, "scim_request_failed", model.SeverityWarning)
+	hasCode(t, fs, "scim_failing", model.SeverityWarning)
+	if _, ok := codes(fs)["scim_connected"]; ok {
+		t.Fatalf("connected on failures only: %v", fs)
+	}
 }
 
 func TestSCIMLogsWithoutPermissionIsAWarning(t *testing.T) {

@@ -36,7 +36,15 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	api := cfapi.New(cfapi.Options{AccountID: account, AccountName: "Example Inc", Now: func() time.Time { return now }, CheckRequest: openapicheck.New()})
+	return newWorldWith(t, cfapi.Options{})
+}
+
+// newWorldWith is newWorld with the fake's knobs set as in opts (its
+// account, clock and request check are newWorld's).
+func newWorldWith(t *testing.T, opts cfapi.Options) *world {
+	t.Helper()
+	opts.AccountID, opts.AccountName, opts.Now, opts.CheckRequest = account, "Example Inc", func() time.Time { return now }, openapicheck.New()
+	api := cfapi.New(opts)
 	api.AddToken(tokWrite, cfapi.TokenAccount, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
 	api.AddToken(tokRead, cfapi.TokenUser, cfapi.PermAccessRead)
 	api.AddToken(tokNoAccess, cfapi.TokenUser)

@@ -50,8 +50,8 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	api := cfapi.New(cfapi.Options{AccountID: testAccount, AccountName: "Example Inc", AuthDomain: testDomain, Now: func() time.Time { return testNow }, CheckRequest: openapicheck.New()})
-	api.AddToken(testToken, cfapi.TokenAccount, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
+	api := cfapi.New(cfapi.Options{AccountID: testAccount, AccountName: "Example Inc", AuthDomain: testDomain, Now: func() time.Time { return testNow }, CheckRequest: openapicheck.New(), RefreshSCIMSecret: true})
+	api.AddToken(testToken, cfapi.TokenUser, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead) // user-owned: the wizard discovers the account (Cloudflare lists no accounts for account-owned tokens)
 	api.AddToken(readOnlyToken, cfapi.TokenUser, cfapi.PermAccessRead)
 	ts := cfapi.StartTLS(api)
 	t.Cleanup(ts.Close)

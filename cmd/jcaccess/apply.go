@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"jcaccess/model"
 	"jcaccess/steps"
@@ -17,6 +21,7 @@ type applyOptions struct {
 	Yes            bool
 	SCIMSecretFile string
 	Regenerate     bool
+	SecretStdin    bool
 }
 
 func newApplyCmd(f *Factory) *cobra.Command {
@@ -38,6 +43,7 @@ on a finished setup changes nothing. A newly issued SCIM secret is printed once 
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "apply without asking (required when not on a terminal)")
 	cmd.Flags().StringVar(&o.SCIMSecretFile, "scim-secret-file", "", "write a newly issued SCIM secret to this file (0600) instead of stdout")
 	cmd.Flags().BoolVar(&o.Regenerate, "regenerate-scim-secret", false, "issue a new SCIM secret (JumpCloud must then be given it)")
+	cmd.Flags().BoolVar(&o.SecretStdin, "scim-secret-stdin", false, "read a SCIM secret regenerated in the dashboard (Regenerate Secret) from stdin and verify it, instead of asking Cloudflare for one")
 	return cmd
 }
 
@@ -53,6 +59,13 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 		return err
 	}
 	env.RegenerateSCIMSecret = o.Regenerate
+	if o.SecretStdin {
+		secret, err := readSecret(f, "SCIM secret from the dashboard's Regenerate Secret (input hidden): ")
+		if err != nil {
+			return err
+		}
+		env.GiveSCIMSecret(secret)
+	}
 	progress := f.IO.ErrOut
 	rep, err := steps.Plan(ctx, env, store.Save)
 	if err != nil {
@@ -126,7 +139,7 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 	if saveErr != nil || applyErr != nil {
 		out.OK = false
 	}
-	if !env.SCIMSecret.IsZero() {
+	if !env.SCIMSecret.IsZero() && !env.SCIMSecretGiven {
 		deliverSecret(f, o, &out, env.SCIMSecret.Reveal())
 	}
 	if o.JSON {
@@ -143,6 +156,30 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 		return errFailed
 	}
 	return nil
+}
+
+// readSecret reads one line from stdin: hidden on a terminal, else piped.
+func readSecret(f *Factory, prompt string) (model.Secret, error) {
+	var line string
+	if fh, ok := f.IO.In.(*os.File); ok && f.IO.InTTY {
+		fmt.Fprint(f.IO.ErrOut, prompt)
+		b, err := term.ReadPassword(int(fh.Fd()))
+		fmt.Fprintln(f.IO.ErrOut)
+		if err != nil {
+			return model.Secret{}, err
+		}
+		line = string(b)
+	} else {
+		var err error
+		line, err = bufio.NewReader(io.LimitReader(f.IO.In, 4096)).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return model.Secret{}, fmt.Errorf("--scim-secret-stdin: reading stdin: %w", err)
+		}
+	}
+	if line = strings.TrimSpace(line); line == "" {
+		return model.Secret{}, usagef("--scim-secret-stdin: stdin held no secret; pipe in the SCIM Secret from Zero Trust > Integrations > Identity providers > <name> > Edit > Regenerate Secret")
+	}
+	return model.NewSecret(line), nil
 }
 
 // unsavedAdvice says what a failed save means for the next run. Changes

@@ -28,6 +28,7 @@ func (w *world) processEnv() []string {
 	return append(os.Environ(),
 		"CLOUDFLARE_API_TOKEN="+w.sb.Token,
 		"CLOUDFLARE_BASE_URL="+w.sb.APIBaseURL,
+		"CLOUDFLARE_ACCOUNT_ID="+w.account, // the sandbox's token is account-owned
 		"SSL_CERT_FILE="+w.sb.CAFile,
 		"JCACCESS_STATE_DIR="+w.stateDir,
 	)

@@ -73,17 +73,27 @@ type result struct {
 // run executes jcaccess in-process, as a non-interactive caller would.
 func (w *world) run(env map[string]string, args ...string) result {
 	w.t.Helper()
+	return w.runInput("", env, args...)
+}
+
+// runInput is run with stdin piped from in.
+func (w *world) runInput(in string, env map[string]string, args ...string) result {
+	w.t.Helper()
 	vars := map[string]string{
 		"CLOUDFLARE_API_TOKEN": w.sb.Token,
 		"CLOUDFLARE_BASE_URL":  w.sb.APIBaseURL,
 		"JCACCESS_STATE_DIR":   w.stateDir,
+		// The sandbox's token is account-owned, and Cloudflare lists no
+		// accounts for those (400 1001): the admin sets the account ID, as
+		// jcaccess sandbox prints it.
+		"CLOUDFLARE_ACCOUNT_ID": w.account,
 	}
 	for k, v := range env {
 		vars[k] = v
 	}
 	var out, errOut bytes.Buffer
 	f := &Factory{
-		IO:         &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		IO:         &IOStreams{In: strings.NewReader(in), Out: &out, ErrOut: &errOut},
 		Getenv:     func(k string) string { return vars[k] },
 		HTTPClient: w.sb.HTTPClient,
 		Now:        time.Now,

@@ -22,6 +22,8 @@ func (w *world) runWithClient(client *http.Client, env map[string]string, args .
 		"CLOUDFLARE_API_TOKEN": w.sb.Token,
 		"CLOUDFLARE_BASE_URL":  w.sb.APIBaseURL,
 		"JCACCESS_STATE_DIR":   w.stateDir,
+		// The sandbox's token is account-owned: no account discovery.
+		"CLOUDFLARE_ACCOUNT_ID": w.account,
 	}
 	for k, v := range env {
 		vars[k] = v

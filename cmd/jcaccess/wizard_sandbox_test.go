@@ -61,7 +61,7 @@ func (s *lastScreen) Read(p []byte) (int, error) {
 // real SAML sign-in through the login method the wizard created.
 func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	w := newWorld(t)
-	vars := map[string]string{"CLOUDFLARE_API_TOKEN": w.sb.Token, "CLOUDFLARE_BASE_URL": w.sb.APIBaseURL, "JCACCESS_STATE_DIR": w.stateDir}
+	vars := map[string]string{"CLOUDFLARE_API_TOKEN": w.sb.Token, "CLOUDFLARE_BASE_URL": w.sb.APIBaseURL, "JCACCESS_STATE_DIR": w.stateDir, "CLOUDFLARE_ACCOUNT_ID": w.account}
 	f := &Factory{
 		IO:         &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, InTTY: true, OutTTY: true},
 		Getenv:     func(k string) string { return vars[k] },

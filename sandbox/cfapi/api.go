@@ -229,8 +229,16 @@ func (s *Server) authorize(r *http.Request, n need) (*token, reply, bool) {
 		}
 		return tok, reply{}, false
 	}
+	if tok == nil && r.Header.Get("Authorization") != "" {
+		// GUESS, the harsher of the answers seen: an unknown (wrong,
+		// rolled or deleted) token answers 403 with 9109 "Invalid access
+		// token", a status that looks like a missing permission; listing
+		// accounts with a revoked token has been answered so
+		// (github.com/divinevideo/divine-mobile/issues/4257).
+		return nil, fail(http.StatusForbidden, 9109, "Invalid access token"), true
+	}
 	if tok == nil || tok.status != tokenActive {
-		// A missing, unknown, disabled or expired token.
+		// A missing header, or a disabled or expired token.
 		return nil, unauthorized(), true
 	}
 	if acct := r.PathValue("account_id"); acct != "" {

@@ -131,7 +131,15 @@ type accountResult struct {
 
 // listAccounts answers GET /accounts: the one account, for tokens holding any
 // Access permission; an empty list otherwise.
+//
+// An account-owned token is refused with 400 code 1001, as Cloudflare has
+// answered ("List accounts endpoint does not support account owned
+// tokens.", github.com/edgefirst-dev/starter/issues/3): the API reference
+// documents no such rule, so this is the harsher of the two choices.
 func (s *Server) listAccounts(c *call) reply {
+	if c.tok.owner == TokenAccount {
+		return fail(http.StatusBadRequest, 1001, "List accounts endpoint does not support account owned tokens.")
+	}
 	var all []accountResult
 	if c.tok.anyAccess() {
 		all = append(all, accountResult{

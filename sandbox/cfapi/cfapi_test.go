@@ -41,7 +41,15 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	s := cfapi.New(cfapi.Options{AccountID: acct, AccountName: "Acme", CheckRequest: openapicheck.New()})
+	return setupWith(t, cfapi.Options{})
+}
+
+// setupWith is setup with the knobs of opts (its account, name and request
+// check are setup's).
+func setupWith(t *testing.T, opts cfapi.Options) *env {
+	t.Helper()
+	opts.AccountID, opts.AccountName, opts.CheckRequest = acct, "Acme", openapicheck.New()
+	s := cfapi.New(opts)
 	s.AddToken(writeTok, cfapi.TokenUser, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
 	s.AddToken(readTok, cfapi.TokenUser, cfapi.PermAccessRead)
 	s.AddToken(logsTok, cfapi.TokenUser, cfapi.PermSCIMLogsRead)
@@ -172,6 +180,9 @@ func TestAccountsAndOrganization(t *testing.T) {
 	if len(page.Result) != 0 {
 		t.Fatalf("accounts for a token without Access permissions = %+v", page.Result)
 	}
+	// An account-owned token cannot list accounts.
+	_, err = e.client(acctTok).Accounts.List(e.ctx, accounts.AccountListParams{})
+	apiError(t, err, 400, 1001)
 
 	org, err := e.client(readTok).ZeroTrust.Organizations.List(e.ctx, zero_trust.OrganizationListParams{AccountID: cloudflare.F(acct)})
 	if err != nil {
@@ -308,7 +319,7 @@ func TestDeleteAnswers202(t *testing.T) {
 }
 
 func TestSCIMSecretOnLaterEnable(t *testing.T) {
-	e := setup(t)
+	e := setupWith(t, cfapi.Options{RefreshSCIMSecret: true})
 	c := e.client(writeTok)
 	idp := e.createSAML("later", false)
 	if idp.SCIMConfig.Secret != "" || idp.SCIMConfig.SCIMBaseURL != "" || idp.SCIMConfig.Enabled {
@@ -404,7 +415,7 @@ func TestAuthFailures(t *testing.T) {
 		t.Fatal("a forbidden create stored an IdP")
 	}
 	_, err = e.client("unknown").ZeroTrust.IdentityProviders.List(e.ctx, zero_trust.IdentityProviderListParams{AccountID: cloudflare.F(acct)})
-	apiError(t, err, 401, 10000)
+	apiError(t, err, 403, 9109)
 	_, err = e.client(logsTok).ZeroTrust.IdentityProviders.List(e.ctx, zero_trust.IdentityProviderListParams{AccountID: cloudflare.F(acct)})
 	apiError(t, err, 403, 10000)
 	_, err = e.client(readTok).ZeroTrust.Access.Logs.SCIM.Updates.List(e.ctx, zero_trust.AccessLogSCIMUpdateListParams{AccountID: cloudflare.F(acct), IdPID: cloudflare.F([]string{"x"})})
@@ -489,8 +500,12 @@ func TestSCIMFlow(t *testing.T) {
 	idp := e.createSAML("JumpCloud", true)
 	secret := idp.SCIMConfig.Secret
 
-	if st, out := e.scim(http.MethodGet, idp.ID, "/ServiceProviderConfig", secret, nil); st != 200 || out["patch"] == nil {
-		t.Fatalf("ServiceProviderConfig: %d %v", st, out)
+	// Not served: nothing shows Cloudflare does.
+	if st, _ := e.scim(http.MethodGet, idp.ID, "/ServiceProviderConfig", secret, nil); st != 404 {
+		t.Fatalf("ServiceProviderConfig: %d, want 404", st)
+	}
+	if st, _ := e.scim(http.MethodGet, idp.ID, "/Users?startIndex=1&count=1", secret, nil); st != 200 {
+		t.Fatalf("GET /Users: %d, want 200", st)
 	}
 	if st, out := e.scim(http.MethodPost, idp.ID, "/Users", "wrong", map[string]any{"userName": "x"}); st != 401 || out["status"] != "401" {
 		t.Fatalf("wrong secret: %d %v", st, out)
@@ -544,9 +559,15 @@ func TestSCIMFlow(t *testing.T) {
 		t.Fatalf("remove member: %d %v", st, g)
 	}
 
-	// The API shows what the SCIM server received.
+	// The API lists a SCIM user only once they have signed in: Cloudflare
+	// creates no Zero Trust user from SCIM.
 	c := e.client(writeTok)
 	users, err := c.ZeroTrust.IdentityProviders.SCIM.Users.List(e.ctx, idp.ID, zero_trust.IdentityProviderSCIMUserListParams{AccountID: cloudflare.F(acct)})
+	if err != nil || len(users.Result) != 0 {
+		t.Fatalf("scim users before any sign-in = %+v %v", users, err)
+	}
+	e.s.RecordLogin(cfapi.Login{IdPID: idp.ID, Email: "ADA@acme.test"})
+	users, err = c.ZeroTrust.IdentityProviders.SCIM.Users.List(e.ctx, idp.ID, zero_trust.IdentityProviderSCIMUserListParams{AccountID: cloudflare.F(acct)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -755,4 +776,17 @@ func TestUnknownRoute(t *testing.T) {
 	e := setup(t)
 	err := e.client(writeTok).Get(e.ctx, "accounts/"+acct+"/access/apps", nil, nil)
 	apiError(t, err, 404, 7000)
+}
+
+// The refresh endpoint is absent unless the knob turns it on, answered as
+// Cloudflare answers unknown routes.
+func TestRefreshSCIMSecretAbsentByDefault(t *testing.T) {
+	e := setup(t)
+	idp := e.createSAML("JumpCloud", true)
+	var out map[string]any
+	err := e.client(writeTok).Post(e.ctx, "accounts/"+acct+"/access/identity_providers/"+idp.ID+"/refresh_scim_secret", nil, &out)
+	apiError(t, err, 404, 7000)
+	if st, _ := e.scim(http.MethodGet, idp.ID, "/Users", idp.SCIMConfig.Secret, nil); st != 200 {
+		t.Fatalf("the secret changed: %d", st)
+	}
 }

@@ -2,6 +2,7 @@ package cfapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -268,7 +269,11 @@ func (s *Server) deleteIdP(c *call) reply {
 // refreshSCIMSecret answers POST .../identity_providers/{id}/refresh_scim_secret.
 // GUESS (the endpoint is unconfirmed): it returns the IdP with a new
 // scim_config.secret, and 400 when SCIM is not enabled on the IdP.
+// Unless Options.RefreshSCIMSecret is set, it is not served (see there).
 func (s *Server) refreshSCIMSecret(c *call) reply {
+	if !s.refresh {
+		return noRoute()
+	}
 	rec := s.findIdP(c.r.PathValue("idp_id"))
 	if rec == nil {
 		return notFound()
@@ -278,6 +283,21 @@ func (s *Server) refreshSCIMSecret(c *call) reply {
 	}
 	rec.secret = randomHex(32)
 	return ok(http.StatusOK, s.idpView(rec, c, true))
+}
+
+// RegenerateSCIMSecret is the dashboard's Regenerate Secret (Zero Trust >
+// Integrations > Identity providers > <name> > Edit > Regenerate Secret >
+// Save), the documented way to get a new SCIM secret: the old one stops
+// working. It returns the new secret, shown once.
+func (s *Server) RegenerateSCIMSecret(idpID string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.findIdP(idpID)
+	if rec == nil || !rec.scimEnabled() {
+		return "", fmt.Errorf("cfapi: no identity provider %s with SCIM enabled", idpID)
+	}
+	rec.secret = randomHex(32)
+	return rec.secret, nil
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -79,6 +79,15 @@ func (s *Server) listSCIMUsers(c *call) reply {
 	q := c.r.URL.Query()
 	var all []accessUser
 	for _, res := range rec.users {
+		// Cloudflare does not create Zero Trust users from SCIM: "New users
+		// must first register the Cloudflare One Client or authenticate to
+		// an Access application before SCIM provisioning can begin" (docs
+		// partial access/scim-requires-login.mdx; team-and-resources/users/
+		// scim.mdx: SCIM does not create new users). So a pushed user is
+		// listed only once they have signed in through this IdP.
+		if !s.signedIn(rec.id, res.attrs) {
+			continue
+		}
 		u := accessUser{
 			ID:          res.id,
 			Active:      userActive(res.attrs),
@@ -103,6 +112,19 @@ func (s *Server) listSCIMUsers(c *call) reply {
 	page, perPage := pageParams(c.r, 100, 100)
 	items, info := paginate(all, page, perPage)
 	return reply{status: http.StatusOK, result: items, info: info}
+}
+
+// signedIn reports whether the SCIM user attrs has signed in through IdP
+// idpID (by primary email or userName). s.mu must be held.
+func (s *Server) signedIn(idpID string, attrs map[string]any) bool {
+	email, user := primaryEmail(attrs), str(attrs, "userName")
+	for _, l := range s.logins {
+		if l.IdPID == idpID && l.Error == "" && l.Email != "" &&
+			(strings.EqualFold(l.Email, email) || strings.EqualFold(l.Email, user)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) listSCIMGroups(c *call) reply {

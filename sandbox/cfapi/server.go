@@ -52,6 +52,12 @@ type Options struct {
 	// violation and answered 400. It is a hook rather than built in so that
 	// the schema validation (openapicheck.New) is linked into tests only.
 	CheckRequest func(r *http.Request, body []byte) error
+	// RefreshSCIMSecret serves POST .../identity_providers/{id}/refresh_scim_secret.
+	// Off by default: the endpoint appears only inside a field description
+	// of the API reference (no documented operation, method or answer), so
+	// the sandbox answers it as Cloudflare answers unknown routes (404,
+	// code 7000) and jcaccess must guide the dashboard's Regenerate Secret.
+	RefreshSCIMSecret bool
 }
 
 // Request is one request the Server received.
@@ -84,6 +90,7 @@ type Server struct {
 	now         func() time.Time
 	createdOn   time.Time
 	check       func(r *http.Request, body []byte) error
+	refresh     bool // Options.RefreshSCIMSecret
 	mux         *http.ServeMux
 
 	certsOnce sync.Once
@@ -122,6 +129,7 @@ func New(opts Options) *Server {
 		accountName: opts.AccountName,
 		now:         func() time.Time { return now().UTC() },
 		check:       opts.CheckRequest,
+		refresh:     opts.RefreshSCIMSecret,
 		authDomain:  opts.AuthDomain,
 		tokens:      map[string]*token{},
 

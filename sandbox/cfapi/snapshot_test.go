@@ -78,7 +78,7 @@ func TestSnapshotRestore(t *testing.T) {
 	if got := get(t, ts.Client(), ts.URL+"/cdn-cgi/access/certs"); got != certs {
 		t.Errorf("certs changed:\n%s\n%s", got, certs)
 	}
-	for tok, want := range map[string]int{writeTok: 200, readTok: 401, acctTok: 200, "unknown": 401} {
+	for tok, want := range map[string]int{writeTok: 200, readTok: 401, acctTok: 200, "unknown": 403} {
 		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/client/v4/accounts/"+acct+"/access/identity_providers", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		resp, err := ts.Client().Do(req)

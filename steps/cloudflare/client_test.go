@@ -150,3 +150,39 @@ func TestRetryDelayHonoursTheServer(t *testing.T) {
 		t.Errorf("backoff after 10 attempts is %v, want 30 s less jitter", d)
 	}
 }
+
+// A rejected token (403 9109 from the fake, as Cloudflare has answered a
+// revoked one) is not a missing permission; a missing permission (403
+// 10000) is named; an account-owned token cannot list accounts (400 1001);
+// an unknown route is an absent endpoint, not a wrong account ID.
+func TestHintsTellTheTokenFromThePermission(t *testing.T) {
+	api, as := newFakeAs(t)
+	api.AddToken("user-none", cfapi.TokenUser)
+	ctx := context.Background()
+
+	_, err := as("revoked-token", true, 0).ListIdPs(ctx, acct)
+	if !TokenRejected(err) || PermissionMissing(err) || !strings.Contains(err.Error(), "not a missing permission") {
+		t.Fatalf("revoked token: %v", err)
+	}
+	_, err = as("user-none", true, 0).ListIdPs(ctx, acct)
+	if TokenRejected(err) || !PermissionMissing(err) || !strings.Contains(err.Error(), "lacks a permission: give it "+PermAccessWrite) {
+		t.Fatalf("missing permission: %v", err)
+	}
+	_, err = as(token, true, 0).Accounts(ctx)
+	if !AccountTokenCannotList(err) || !strings.Contains(err.Error(), "Account home > Account ID") {
+		t.Fatalf("account-owned token listing accounts: %v", err)
+	}
+	idp, err := as(token, false, 0).Send(ctx, createBody())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = as(token, false, 0).Send(ctx, model.Change{Summary: "regenerate", Method: http.MethodPost, Path: IdPPath(acct, idp.ID, "refresh_scim_secret")})
+	if !EndpointAbsent(err) || !strings.HasPrefix(Answer(err), "404 Not Found (7000") {
+		t.Fatalf("absent refresh endpoint: %v (answer %q)", err, Answer(err))
+	}
+	// A missing object is not a missing endpoint.
+	_, err = as(token, true, 0).GetIdP(ctx, acct, "00000000-0000-4000-8000-000000000000")
+	if StatusOf(err) != http.StatusNotFound || EndpointAbsent(err) {
+		t.Fatalf("missing IdP: %v", err)
+	}
+}

@@ -125,13 +125,22 @@ func wrap(op string, err error) error {
 		ae.Hint = "cancelled"
 	case ae.Status >= 300 && ae.Status < 400:
 		ae.Hint = "jcaccess follows no redirect, so the API token goes nowhere else; set CLOUDFLARE_BASE_URL to the API itself (or unset it for " + DefaultBaseURL + ")"
-	case ae.Status == http.StatusUnauthorized:
-		ae.Hint = "the API token is not valid (wrong, expired or revoked); create one in the Cloudflare dashboard (My Profile > API Tokens) and set CLOUDFLARE_API_TOKEN"
+	case TokenRejected(ae):
+		ae.Hint = hintTokenInvalid
 	case ae.Status == http.StatusForbidden:
-		ae.Hint = "the API token lacks a permission: give it " + PermAccessWrite + " on this account (dashboard: My Profile > API Tokens > Edit)"
+		perm := PermAccessWrite + " on this account (dashboard: My Profile > API Tokens > Edit, or Manage Account > Account API Tokens for an account-owned token)"
 		if strings.Contains(op, "SCIM update logs") {
-			ae.Hint = "the API token lacks a permission: give it " + PermSCIMLogsRead + " to let jcaccess read the SCIM logs"
+			perm = PermSCIMLogsRead + " to let jcaccess read the SCIM logs"
 		}
+		ae.Hint = "the API token lacks a permission: give it " + perm
+		if ae.hasCode(codeAuthError) {
+			// 10000 "Authentication error" is answered both to a token
+			// that lacks a permission and to one that no longer
+			// authenticates: say both, the permission first.
+			ae.Hint += "; Cloudflare's \"Authentication error\" (10000) is also answered to a token that is no longer valid: if jcaccess check reports the token itself as invalid, create a new one"
+		}
+	case ae.Status == http.StatusBadRequest && ae.hasCode(codeAccountTokenCannotList):
+		ae.Hint = HintAccountID
 	case ae.Status == http.StatusNotFound:
 		ae.Hint = "not found: check the account ID (CLOUDFLARE_ACCOUNT_ID or account_id) and that the identity provider was not deleted in the dashboard"
 	case ae.Status == http.StatusTooManyRequests:
@@ -142,6 +151,113 @@ func wrap(op string, err error) error {
 		ae.Hint = "could not reach the Cloudflare API; check the network, a proxy, or CLOUDFLARE_BASE_URL"
 	}
 	return ae
+}
+
+// Cloudflare error codes the hints tell apart. None is documented in the
+// API reference; each is what Cloudflare has answered (see the README's
+// "What rests on documented behaviour").
+const (
+	// codeInvalidAccessToken (9109 "Invalid access token", with 403) is an
+	// unknown, revoked or IP-restricted token.
+	codeInvalidAccessToken = 9109
+	// codeInvalidAPIToken (1000 "Invalid API Token") is an unknown token.
+	codeInvalidAPIToken = 1000
+	// codeAuthError (10000 "Authentication error", with 403) is a missing
+	// permission or a token that does not authenticate.
+	codeAuthError = 10000
+	// codeAccountTokenCannotList (1001, with 400) is GET /accounts refused
+	// to an account-owned token: "List accounts endpoint does not support
+	// account owned tokens."
+	codeAccountTokenCannotList = 1001
+	// codeNoRoute (7000 "No route for that URI") and codeCouldNotRoute
+	// (7003 "No route for the URI", the reference's failure example) are
+	// paths Cloudflare does not serve.
+	codeNoRoute       = 7000
+	codeCouldNotRoute = 7003
+)
+
+const hintTokenInvalid = "the API token is not valid (wrong, expired or revoked), which is not a missing permission; create one in the Cloudflare dashboard (My Profile > API Tokens, or Manage Account > Account API Tokens) and set CLOUDFLARE_API_TOKEN"
+
+// HintAccountID says where to find the account ID.
+const HintAccountID = "the API token is owned by an account, and Cloudflare lists no accounts for such tokens: set CLOUDFLARE_ACCOUNT_ID (or account_id in the config) to the account's ID, found in the dashboard under Account home > Account ID (the account's menu > Copy account ID)"
+
+func (e *APIError) hasCode(code int) bool {
+	for _, c := range e.Codes {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// apiErrorOf returns the status and codes of a failed call, nil if it got no answer.
+func apiErrorOf(err error) *APIError {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		ae = &APIError{Status: se.status}
+		for _, e := range se.errors {
+			ae.Codes = append(ae.Codes, e.Code)
+		}
+		return ae
+	}
+	return nil
+}
+
+// TokenRejected reports whether Cloudflare refused the API token itself
+// (401, or 403 with 9109 or 1000) rather than a permission it lacks.
+func TokenRejected(err error) bool {
+	ae := apiErrorOf(err)
+	if ae == nil {
+		return false
+	}
+	return ae.Status == http.StatusUnauthorized ||
+		ae.Status == http.StatusForbidden && (ae.hasCode(codeInvalidAccessToken) || ae.hasCode(codeInvalidAPIToken))
+}
+
+// PermissionMissing reports a 403 that is not a rejected token.
+func PermissionMissing(err error) bool {
+	return StatusOf(err) == http.StatusForbidden && !TokenRejected(err)
+}
+
+// AccountTokenCannotList reports GET /accounts refused to an account-owned
+// token (400, code 1001).
+func AccountTokenCannotList(err error) bool {
+	ae := apiErrorOf(err)
+	return ae != nil && ae.Status == http.StatusBadRequest && ae.hasCode(codeAccountTokenCannotList)
+}
+
+// EndpointAbsent reports an answer that says the path is not served at all
+// (code 7000/7003, or 404/405 with no code or a proxy's page): an
+// undocumented endpoint that does not exist, as opposed to an object that
+// was not found (404 with Access's own not-found code).
+func EndpointAbsent(err error) bool {
+	ae := apiErrorOf(err)
+	if ae == nil {
+		return false
+	}
+	if ae.hasCode(codeNoRoute) || ae.hasCode(codeCouldNotRoute) {
+		return true
+	}
+	return (ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed) && len(ae.Codes) == 0
+}
+
+// Answer is what Cloudflare answered to a failed call, without jcaccess's
+// hint: "404 Not Found (7000: No route for that URI)". Empty when no
+// answer came.
+func Answer(err error) string {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("%d %s", ae.Status, http.StatusText(ae.Status))
+	if ae.Detail != "" {
+		s += " (" + ae.Detail + ")"
+	}
+	return model.Scrub(s)
 }
 
 // Transient reports whether a failed call may succeed if made again: no
