@@ -79,6 +79,13 @@ func (w *world) run(env map[string]string, args ...string) result {
 // runInput is run with stdin piped from in.
 func (w *world) runInput(in string, env map[string]string, args ...string) result {
 	w.t.Helper()
+	return w.runWith(w.sb.HTTPClient, in, env, args...)
+}
+
+// runWith is the one way the tests run jcaccess against the sandbox: with
+// an HTTP client (a test may wrap the sandbox's) and stdin.
+func (w *world) runWith(client *http.Client, in string, env map[string]string, args ...string) result {
+	w.t.Helper()
 	vars := map[string]string{
 		"CLOUDFLARE_API_TOKEN": w.sb.Token,
 		"CLOUDFLARE_BASE_URL":  w.sb.APIBaseURL,
@@ -95,7 +102,7 @@ func (w *world) runInput(in string, env map[string]string, args ...string) resul
 	f := &Factory{
 		IO:         &IOStreams{In: strings.NewReader(in), Out: &out, ErrOut: &errOut},
 		Getenv:     func(k string) string { return vars[k] },
-		HTTPClient: w.sb.HTTPClient,
+		HTTPClient: client,
 		Now:        time.Now,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -3,43 +3,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
-
-// runWithClient is world.run with another HTTP client, for tests that act
-// on the local disk at a request boundary.
-func (w *world) runWithClient(client *http.Client, env map[string]string, args ...string) result {
-	w.t.Helper()
-	vars := map[string]string{
-		"CLOUDFLARE_API_TOKEN": w.sb.Token,
-		"CLOUDFLARE_BASE_URL":  w.sb.APIBaseURL,
-		"JCACCESS_STATE_DIR":   w.stateDir,
-		// The sandbox's token is account-owned: no account discovery.
-		"CLOUDFLARE_ACCOUNT_ID": w.account,
-	}
-	for k, v := range env {
-		vars[k] = v
-	}
-	var out, errOut bytes.Buffer
-	f := &Factory{
-		IO:         &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Getenv:     func(k string) string { return vars[k] },
-		HTTPClient: client,
-		Now:        time.Now,
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	code := f.Run(ctx, args)
-	return result{code: code, stdout: out.String(), stderr: errOut.String()}
-}
 
 func TestSharedStateFolderIsRefusedAndKeepsItsMode(t *testing.T) {
 	w := newWorld(t)
@@ -204,7 +174,7 @@ func TestFailedSaveAfterTheCreateStillDeliversTheSecret(t *testing.T) {
 			if viaFile {
 				args = append(args, "--scim-secret-file", secretFile)
 			}
-			r := w.runWithClient(&client, nil, args...)
+			r := w.runWith(&client, "", nil, args...)
 			idps := w.api.IdPs()
 			if len(idps) != 1 {
 				t.Fatalf("%d IdPs, want 1:\n%s", len(idps), r)
