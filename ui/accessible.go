@@ -406,7 +406,7 @@ func (a *accessible) show(id steps.ID) {
 		a.println(renderValues(a.st, a.width, title, vs, a.reveal))
 	}
 	if !a.state.Snap.SCIMSecret.IsZero() && (id == steps.SCIM || id == steps.JumpCloudSCIM) {
-		a.println(wrapIndent("The SCIM secret is shown once and kept only in memory until you quit; v shows it. Lost it? jcaccess apply --regenerate-scim-secret issues a new one.", a.width, ""))
+		a.println(wrapIndent("The SCIM secret is shown once and kept only in memory until you quit; v shows it. Lost it? jcaccess apply --regenerate-scim-secret asks Cloudflare for a new one, or says how to get one in the dashboard.", a.width, ""))
 	}
 }
 

@@ -43,7 +43,7 @@ func (h jumpCloudSCIMHooks) extra(width int) string {
 	if h.s.snap().SCIMSecret.IsZero() {
 		return ""
 	}
-	return h.s.c.Styles.Dim.Render(wrapIndent("The Token Key is shown once and kept only in memory until you quit. Lost it? jcaccess apply --regenerate-scim-secret issues a new one.", width, ""))
+	return h.s.c.Styles.Dim.Render(wrapIndent("The Token Key is shown once and kept only in memory until you quit. Lost it? jcaccess apply --regenerate-scim-secret asks Cloudflare for a new one, or says how to get one in the dashboard.", width, ""))
 }
 
 func (h jumpCloudSCIMHooks) openURL(Snapshot) string { return h.s.c.Opts.console() }

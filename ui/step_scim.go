@@ -93,7 +93,7 @@ func (h scimHooks) values(s Snapshot) (string, []steps.Value) {
 	}
 	secret := steps.Value{Label: "SCIM secret (Token Key)", Secret: s.SCIMSecret, Note: "shown once by Cloudflare"}
 	if s.SCIMSecret.IsZero() {
-		secret.Note = "not held: Cloudflare showed it once, before this session; g issues a new one"
+		secret.Note = "not held: Cloudflare showed it once, before this session; g asks Cloudflare for a new one"
 	}
 	return "Issued by Cloudflare, for JumpCloud", []steps.Value{
 		{Label: "SCIM endpoint (Base URL)", Value: scimEndpoint(s)},
