@@ -24,11 +24,17 @@ const (
 	ExpiredCertificate Mistake = "expired-certificate"
 	// ClockSkew: JumpCloud's clock is ten minutes ahead.
 	ClockSkew Mistake = "clock-skew"
+	// UsernameNotEmail: Identity Management sends the JumpCloud username
+	// (alice) as SCIM userName, as JumpCloud's generic SCIM mapping does
+	// (username->userName, docs/reference/jumpcloud.md §3), not the email
+	// Cloudflare identifies users by; the sandbox's Cloudflare refuses such
+	// users (sandbox/cfapi/scim.go checkUserName).
+	UsernameNotEmail Mistake = "username-not-email"
 )
 
 // Mistakes lists every knob, for help texts and flags.
 func Mistakes() []Mistake {
-	return []Mistake{WrongEntityID, GroupsMisnamed, UserNotAssigned, ExpiredCertificate, ClockSkew}
+	return []Mistake{WrongEntityID, GroupsMisnamed, UserNotAssigned, ExpiredCertificate, ClockSkew, UsernameNotEmail}
 }
 
 // Make reproduces a mistake in JumpCloud, re-exports the metadata (as the
@@ -59,6 +65,9 @@ func (sb *Sandbox) Make(m Mistake) error {
 		}
 	case ClockSkew:
 		jc.SetClockSkew(10 * time.Minute)
+	case UsernameNotEmail:
+		app.SCIMUserName = jumpcloud.FieldUsername
+		jc.SetApp(app)
 	default:
 		var names []string
 		for _, k := range Mistakes() {

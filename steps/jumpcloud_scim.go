@@ -2,7 +2,9 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"jcaccess/model"
 	"jcaccess/steps/cloudflare"
@@ -131,7 +133,7 @@ func scimActivity(ctx context.Context, env *Env, idpID string) model.Findings {
 		if desc == "" {
 			desc = "no error description"
 		}
-		fs = append(fs, warnf("scim_request_failed", "JumpCloud's SCIM request %s %s%s failed at %s: %s", l.RequestMethod, l.ResourceType, logSubject(*l), l.LoggedAt.Format("2006-01-02 15:04 MST"), desc)...)
+		fs = append(fs, warnf("scim_request_failed", "JumpCloud's SCIM request %s %s%s failed at %s: %s%s", l.RequestMethod, l.ResourceType, logSubject(*l), l.LoggedAt.Format("2006-01-02 15:04 MST"), desc, failureHint(*l))...)
 	}
 	newest := logs[0]
 	fs = append(fs, infof("scim_last_request", "JumpCloud's last SCIM request: %s %s%s at %s (%s)", newest.RequestMethod, newest.ResourceType, logSubject(newest), newest.LoggedAt.Format("2006-01-02 15:04 MST"), newest.Status)...)
@@ -159,4 +161,27 @@ func logSubject(l cloudflare.SCIMLogEntry) string {
 		return " " + l.ResourceGroupName
 	}
 	return ""
+}
+
+// userNameHint is the fix for a user refused over its userName: JumpCloud's
+// generic SCIM mapping sends the JumpCloud username as userName
+// (docs/reference/jumpcloud.md §3, username->userName), while Cloudflare
+// identifies users by email (docs/reference/cloudflare-jumpcloud-saml.md,
+// "Provisioning attributes": email->email).
+const userNameHint = "; Cloudflare needs the SCIM userName to be the user's email: in JumpCloud, the app's Identity Management tab, map userName to the user's email (not the username), Save, then Activate again"
+
+// failureHint adds the fix to a failure whose description alone does not
+// say it: a user whose request sent a userName that is not an email
+// (whatever Cloudflare's description says, which is not documented).
+func failureHint(l cloudflare.SCIMLogEntry) string {
+	if l.ResourceType != "USER" || l.RequestBody == "" {
+		return ""
+	}
+	var body struct {
+		UserName *string `json:"userName"`
+	}
+	if json.Unmarshal([]byte(l.RequestBody), &body) != nil || body.UserName == nil || strings.Contains(*body.UserName, "@") {
+		return ""
+	}
+	return userNameHint
 }

@@ -790,3 +790,38 @@ func TestRefreshSCIMSecretAbsentByDefault(t *testing.T) {
 		t.Fatalf("the secret changed: %d", st)
 	}
 }
+
+// A userName that is not an email (JumpCloud's username) is refused, on
+// POST, PUT and PATCH, with a FAILURE in the log that names userName.
+func TestSCIMUserNameMustBeAnEmail(t *testing.T) {
+	e := setup(t)
+	idp := e.createSAML("JumpCloud", true)
+	secret := idp.SCIMConfig.Secret
+	alice := map[string]any{"userName": "alice", "emails": []any{map[string]any{"value": "alice@acme.test", "primary": true}}}
+	if st, out := e.scim(http.MethodPost, idp.ID, "/Users", secret, alice); st != 400 || out["scimType"] != "invalidValue" ||
+		!strings.Contains(out["detail"].(string), "userName") {
+		t.Fatalf("POST: %d %v", st, out)
+	}
+	if l := e.s.IdPs()[0].Log; len(l) != 1 || l[0].Status != "FAILURE" || l[0].RequestMethod != "POST" ||
+		l[0].ResourceUserEmail != "alice@acme.test" || !strings.Contains(l[0].ErrorDescription, "userName") {
+		t.Fatalf("log = %+v", l)
+	}
+	alice["userName"] = "alice@acme.test"
+	st, created := e.scim(http.MethodPost, idp.ID, "/Users", secret, alice)
+	if st != 201 {
+		t.Fatalf("POST with an email: %d %v", st, created)
+	}
+	id := created["id"].(string)
+	if st, _ := e.scim(http.MethodPatch, idp.ID, "/Users/"+id, secret, map[string]any{
+		"Operations": []any{map[string]any{"op": "replace", "path": "userName", "value": "alice"}},
+	}); st != 400 {
+		t.Fatalf("PATCH: %d", st)
+	}
+	alice["userName"] = "alice"
+	if st, _ := e.scim(http.MethodPut, idp.ID, "/Users/"+id, secret, alice); st != 400 {
+		t.Fatalf("PUT: %d", st)
+	}
+	if u := e.s.IdPs()[0].Users; len(u) != 1 || u[0].UserName != "alice@acme.test" {
+		t.Fatalf("users = %+v", u)
+	}
+}

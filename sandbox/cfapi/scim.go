@@ -445,7 +445,29 @@ func readSCIMResource(k *scimKind, body []byte) (map[string]any, *scimError) {
 	if str(attrs, k.uniqueKey) == "" {
 		return attrs, &scimError{status: http.StatusBadRequest, scimType: "invalidValue", detail: k.uniqueKey + " is required"}
 	}
-	return attrs, nil
+	return attrs, checkUserName(k, attrs)
+}
+
+// checkUserName refuses a SCIM user whose userName is not an email address.
+// Cloudflare identifies users by email (Cloudflare's JumpCloud guide,
+// docs/reference/cloudflare-jumpcloud-saml.md "Provisioning attributes":
+// JumpCloud's email is what it sends; issue 11: "Cloudflare requires
+// userName to be the email"), while JumpCloud's generic mapping sends its
+// username as userName (docs/reference/jumpcloud.md §3). How Cloudflare
+// answers such a user is not documented; the sandbox takes the harsher
+// choice: 400, scimType invalidValue, a detail naming userName, and a
+// FAILURE in the SCIM update log.
+func checkUserName(k *scimKind, attrs map[string]any) *scimError {
+	if k.logType != userKind.logType {
+		return nil
+	}
+	name := str(attrs, "userName")
+	local, domain, found := strings.Cut(name, "@")
+	if found && local != "" && domain != "" && !strings.Contains(domain, "@") {
+		return nil
+	}
+	return &scimError{status: http.StatusBadRequest, scimType: "invalidValue",
+		detail: fmt.Sprintf("invalid userName %q: userName must be the user's email address", name)}
 }
 
 // checkUnique reports a conflict with another resource of the same kind.
@@ -526,6 +548,9 @@ func (s *Server) scimPatch(c *scimCall, k *scimKind) (int, any, *scimError) {
 	serr := checkUnique(c, k, attrs, res.id)
 	if serr == nil && str(attrs, k.uniqueKey) == "" {
 		serr = &scimError{status: http.StatusBadRequest, scimType: "invalidValue", detail: k.uniqueKey + " is required"}
+	}
+	if serr == nil {
+		serr = checkUserName(k, attrs)
 	}
 	if serr != nil {
 		s.logSCIM(c, k, res.id, res.attrs, serr)

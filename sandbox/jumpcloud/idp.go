@@ -98,6 +98,13 @@ type App struct {
 	// Attributes is the attribute mapping; nil means DefaultAttributes. An
 	// empty non-nil slice sends no attributes besides the groups.
 	Attributes []AttributeMapping
+	// SCIMUserName is the JumpCloud user field (FieldEmail, FieldUsername,
+	// ...) the Identity Management integration sends as SCIM userName.
+	// Default FieldEmail, what Cloudflare needs. JumpCloud's generic SCIM
+	// mapping sends username->userName (docs/reference/jumpcloud.md §3,
+	// "Generic JumpCloud mapping tables"), which is the username-not-email
+	// mistake of the sandbox.
+	SCIMUserName string
 }
 
 // normalized fills App's defaults.
@@ -118,6 +125,9 @@ func (a App) normalized() App {
 		if u, err := url.Parse(a.SPEntityID); err == nil && u.Host != "" {
 			a.IdPEntityID = u.Scheme + "://" + u.Host + "/"
 		}
+	}
+	if a.SCIMUserName == "" {
+		a.SCIMUserName = FieldEmail
 	}
 	if a.Attributes == nil {
 		a.Attributes = DefaultAttributes()

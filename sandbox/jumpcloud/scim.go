@@ -21,8 +21,9 @@ import (
 // the application to the service provider's SCIM v2 endpoint.
 //
 // What it does is [C]/[3P] in docs/reference/jumpcloud.md §3: GET
-// /Users first (a 200 ListResponse is required), Bearer token, users with
-// userName=email, name.givenName/familyName, a primary work email and
+// /Users first (a 200 ListResponse is required), then the connection test
+// (a test user and a test group, created then deleted, or the user only
+// deactivated), Bearer token, users with userName=email (App.SCIMUserName), name.givenName/familyName, a primary work email and
 // active; empty groups are not created; an existing SP user or group with
 // the same userName/displayName is taken over; membership changes are PATCH
 // add/remove with a value array. GUESS: the pre-create lookups use
@@ -110,19 +111,35 @@ func (e *SCIMError) Error() string {
 	return "Identity Management sync failed (" + e.Op + "): " + cause
 }
 
-// ActivateSCIM is the Identity Management tab's Activate: like JumpCloud,
-// first GET <base>/Users (must be a 200 ListResponse, else an error with the
-// text JumpCloud would show), then push: POST each user bound to the app
-// (userName=email, name.givenName/familyName, emails primary work, active
-// true, externalId = a JumpCloud-style 24-hex id), POST each bound group
-// that has members (displayName = group name, externalId), then PATCH
-// membership. Authorization: Bearer <token>. It remembers what it pushed,
-// and looks users and groups up by userName/displayName before creating
-// them (taking existing ones over), so a second Activate is idempotent.
-// Users pushed earlier that are no longer bound are deactivated (PATCH
-// active false); group members that are not (or no longer) in the group are
-// removed.
+// ActivateSCIM is the Identity Management tab's Activate, in the order
+// JumpCloud documents for its SCIM client (docs/reference/jumpcloud.md §3,
+// "Client behaviour"):
+//
+//  1. GET <base>/Users: it must answer a 200 ListResponse [3P "JumpCloud
+//     sends a GET /Users… ensure… 200 on GET /Users even when the user list
+//     is empty"], else an error with the text JumpCloud would show.
+//  2. The connection test [C JumpCloud custom-SCIM article]: "creates a test
+//     user and a test group and deletes them if DELETE is supported —
+//     otherwise the test user is deactivated and left behind". See
+//     connectionTest for the choices made where the Cloudflare connector's
+//     sequence is unknown.
+//  3. The real provisioning: POST each user bound to the app (userName =
+//     the app's SCIMUserName field, email by default; name.givenName/
+//     familyName, emails primary work, active true, externalId = a
+//     JumpCloud-style 24-hex id), POST each bound group that has members
+//     (displayName = group name, externalId), then PATCH membership.
+//
+// Authorization: Bearer <token>. It remembers what it pushed, and looks
+// users and groups up by userName/displayName before creating them (taking
+// existing ones over), so a second Activate provisions nothing new (only
+// the connection test runs again). Users pushed earlier that are no longer
+// bound are deactivated (PATCH active false); group members that are not
+// (or no longer) in the group are removed.
 func (p *IdP) ActivateSCIM(ctx context.Context, hc *http.Client, baseURL, token string) error {
+	return p.activateSCIM(ctx, hc, baseURL, token, true)
+}
+
+func (p *IdP) activateSCIM(ctx context.Context, hc *http.Client, baseURL, token string, test bool) error {
 	base := strings.TrimRight(strings.TrimSpace(baseURL), "/")
 	token = strings.TrimSpace(token)
 	if _, err := url.Parse(base); err != nil || base == "" {
@@ -145,7 +162,15 @@ func (p *IdP) ActivateSCIM(ctx context.Context, hc *http.Client, baseURL, token 
 	users := cloneUsers(p.users)
 	state := p.scim.clone()
 	org := p.org
+	now := p.now()
 	p.mu.Unlock()
+
+	if test {
+		if err := c.connectionTest(org, app, users, now); err != nil {
+			return err
+		}
+	}
+
 	if state.BaseURL != base {
 		state = scimState{} // another service provider: nothing pushed there yet
 	}
@@ -176,7 +201,8 @@ func (p *IdP) ActivateSCIM(ctx context.Context, hc *http.Client, baseURL, token 
 
 // SyncSCIM pushes the current users, groups and memberships again with the
 // Base URL and Token Key of the last ActivateSCIM, as JumpCloud does when
-// users, groups or bindings change.
+// users, groups or bindings change. A sync is not an Activate: it runs no
+// connection test.
 func (p *IdP) SyncSCIM(ctx context.Context, hc *http.Client) error {
 	p.mu.Lock()
 	base, token := p.scim.BaseURL, p.scim.Token
@@ -184,7 +210,80 @@ func (p *IdP) SyncSCIM(ctx context.Context, hc *http.Client) error {
 	if base == "" {
 		return errors.New("jumpcloud: Identity Management is not activated")
 	}
-	return p.ActivateSCIM(ctx, hc, base, token)
+	return p.activateSCIM(ctx, hc, base, token, false)
+}
+
+// SCIMTestUserPrefix starts the email of the connection test's user.
+const SCIMTestUserPrefix = "jumpcloud-scim-test-"
+
+// SCIMTestGroupPrefix starts the name of the connection test's group.
+const SCIMTestGroupPrefix = "JumpCloud SCIM Test Group "
+
+// connectionTest is Activate's connection test: "creates a test user and a
+// test group and deletes them if DELETE is supported — otherwise the test
+// user is deactivated and left behind" (docs/reference/jumpcloud.md §3,
+// [C JumpCloud custom-SCIM article]). Whether the Cloudflare catalog
+// connector runs this same test is [U]; the sandbox takes the harsher
+// choice and runs it on every Activate. Also unknown, and chosen harsher:
+//   - the test user is built like a real one, with the app's SCIMUserName
+//     mapping (so a userName Cloudflare refuses fails Activate itself, not
+//     only the later sync); its email is jumpcloud-scim-test-<hex>@<the
+//     domain of the organization's first user> (the custom-SCIM connector
+//     asks for a "Test User Email"; the Cloudflare connector asks nothing);
+//   - a failed create fails Activate, and so does a failed deactivation;
+//   - the group is created empty and deleted first, then the user;
+//   - a group whose DELETE fails is left behind (nothing documents a
+//     fallback for groups), as is a deactivated user.
+func (c *scimClient) connectionTest(org string, app App, users []User, now time.Time) error {
+	domain := "example.com"
+	if len(users) > 0 {
+		if _, d, found := strings.Cut(users[0].Email, "@"); found && d != "" {
+			domain = d
+		}
+	}
+	suffix := objectID(org, "scim-test", now.UTC().Format(time.RFC3339Nano))[:8]
+	u := User{Email: SCIMTestUserPrefix + suffix + "@" + domain, FirstName: "JumpCloud", LastName: "SCIM Test"}
+	fail := func(err error) error {
+		var se *SCIMError
+		if errors.As(err, &se) {
+			se.Activate = true
+		}
+		return err
+	}
+
+	userOp := "connection test: create test user " + u.Email
+	var created map[string]any
+	if err := c.do(userOp, http.MethodPost, "/Users", nil, userBody(app, u, objectID(org, "user", u.Email)), &created); err != nil {
+		return fail(err)
+	}
+	userID := str(created, "id")
+	if userID == "" {
+		return fail(&SCIMError{Op: userOp, Method: http.MethodPost, URL: c.base + "/Users", Status: http.StatusCreated, Detail: "the answer has no id"})
+	}
+
+	name := SCIMTestGroupPrefix + suffix
+	groupOp := "connection test: create test group " + name
+	created = nil
+	if err := c.do(groupOp, http.MethodPost, "/Groups", nil, map[string]any{
+		"schemas": []string{scimGroupSchema}, "displayName": name, "externalId": objectID(org, "group", name),
+	}, &created); err != nil {
+		return fail(err)
+	}
+	if groupID := str(created, "id"); groupID != "" {
+		// A failed DELETE leaves the group behind.
+		_ = c.do("connection test: delete test group "+name, http.MethodDelete, "/Groups/"+url.PathEscape(groupID), nil, nil, nil)
+	}
+
+	path := "/Users/" + url.PathEscape(userID)
+	if err := c.do("connection test: delete test user "+u.Email, http.MethodDelete, path, nil, nil, nil); err != nil {
+		// DELETE not supported: deactivate the test user and leave it.
+		if err := c.do("connection test: deactivate test user "+u.Email, http.MethodPatch, path, nil, patchOp(map[string]any{
+			"op": "replace", "path": "active", "value": false,
+		}), nil); err != nil {
+			return fail(err)
+		}
+	}
+	return nil
 }
 
 type scimClient struct {
@@ -316,7 +415,7 @@ func (c *scimClient) push(org string, app App, users []User, state *scimState) e
 	for _, u := range bound {
 		key := strings.ToLower(u.Email)
 		boundEmails[key] = true
-		ref, err := c.pushUser(org, u)
+		ref, err := c.pushUser(org, app, u)
 		if err != nil {
 			return err
 		}
@@ -386,26 +485,31 @@ func patchOp(ops ...map[string]any) map[string]any {
 	return map[string]any{"schemas": []string{scimPatchOpSchema}, "Operations": list}
 }
 
+// userBody is the SCIM user JumpCloud POSTs: userName from the app's
+// SCIMUserName mapping (email by default).
+func userBody(app App, u User, externalID string) map[string]any {
+	return map[string]any{
+		"schemas":    []string{scimUserSchema},
+		"userName":   userField(u, app.SCIMUserName),
+		"externalId": externalID,
+		"name":       map[string]any{"givenName": u.FirstName, "familyName": u.LastName},
+		"emails":     []any{map[string]any{"value": u.Email, "type": "work", "primary": true}},
+		"active":     true,
+	}
+}
+
 // pushUser creates the user, or takes over the existing one with the same
 // userName and brings its name and active flag up to date.
-func (c *scimClient) pushUser(org string, u User) (scimRef, error) {
+func (c *scimClient) pushUser(org string, app App, u User) (scimRef, error) {
 	ref := scimRef{ExternalID: objectID(org, "user", u.Email)}
 	op := "create user " + u.Email
-	existing, err := c.find(op, "Users", "userName", u.Email)
+	existing, err := c.find(op, "Users", "userName", userField(u, app.SCIMUserName))
 	if err != nil {
 		return ref, err
 	}
 	if existing == nil {
 		var created map[string]any
-		body := map[string]any{
-			"schemas":    []string{scimUserSchema},
-			"userName":   u.Email,
-			"externalId": ref.ExternalID,
-			"name":       map[string]any{"givenName": u.FirstName, "familyName": u.LastName},
-			"emails":     []any{map[string]any{"value": u.Email, "type": "work", "primary": true}},
-			"active":     true,
-		}
-		if err := c.do(op, http.MethodPost, "/Users", nil, body, &created); err != nil {
+		if err := c.do(op, http.MethodPost, "/Users", nil, userBody(app, u, ref.ExternalID), &created); err != nil {
 			return ref, err
 		}
 		ref.ID = str(created, "id")

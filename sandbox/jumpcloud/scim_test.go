@@ -79,15 +79,23 @@ func TestActivateSCIM(t *testing.T) {
 	if ops == nil || !sameSet(ops.Members, []string{carol.ID, dave.ID}) {
 		t.Fatalf("ops = %+v", ops)
 	}
+	// The connection test first: a test user and a test group, created
+	// then deleted; then the real provisioning.
+	connTest := []string{"SUCCESS POST USER", "SUCCESS POST GROUP", "SUCCESS DELETE GROUP", "SUCCESS DELETE USER"}
+	if !strings.HasPrefix(idp.Log[0].ResourceUserEmail, jumpcloud.SCIMTestUserPrefix) ||
+		!strings.HasPrefix(idp.Log[1].ResourceGroupName, jumpcloud.SCIMTestGroupPrefix) {
+		t.Fatalf("connection test log = %+v", idp.Log[:2])
+	}
 	wantLog := []string{
 		"SUCCESS POST USER", "SUCCESS POST USER", "SUCCESS POST USER",
 		"SUCCESS POST GROUP", "SUCCESS PATCH GROUP", "SUCCESS POST GROUP", "SUCCESS PATCH GROUP",
 	}
+	wantLog = append(slices.Clone(connTest), wantLog...)
 	if got := logSummary(idp); !slices.Equal(got, wantLog) {
 		t.Fatalf("log = %q, want %q", got, wantLog)
 	}
 	var patch map[string]any
-	if err := json.Unmarshal([]byte(idp.Log[4].RequestBody), &patch); err != nil {
+	if err := json.Unmarshal([]byte(idp.Log[len(connTest)+4].RequestBody), &patch); err != nil {
 		t.Fatal(err)
 	}
 	if patch["schemas"].([]any)[0] != "urn:ietf:params:scim:api:messages:2.0:PatchOp" {
@@ -108,12 +116,17 @@ func TestActivateSCIM(t *testing.T) {
 		t.Fatalf("SCIM status = %+v", st)
 	}
 
-	// A second Activate changes nothing: no new writes.
+	// A second Activate runs the connection test again and provisions
+	// nothing new.
 	if err := w.idp.ActivateSCIM(ctx, w.hc, w.scimBase, w.scimSecret); err != nil {
 		t.Fatal(err)
 	}
+	wantLog = append(wantLog, connTest...)
 	if got := logSummary(w.cfIdP()); !slices.Equal(got, wantLog) {
 		t.Fatalf("second Activate wrote: %q", got)
+	}
+	if idp := w.cfIdP(); len(idp.Users) != 3 || len(idp.Groups) != 2 {
+		t.Fatalf("the connection test left %d users, %d groups", len(idp.Users), len(idp.Groups))
 	}
 
 	// Unbinding "ops" and a sync: dave is deactivated, ops is left alone
@@ -163,7 +176,7 @@ func TestActivateSCIMTakesOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	idp := w.cfIdP()
-	if len(idp.Users) != 3 || len(idp.Groups) != 2 || len(idp.Log) != before {
+	if len(idp.Users) != 3 || len(idp.Groups) != 2 || len(idp.Log) != before+4 { // only the connection test's 4 requests
 		t.Fatalf("take over: %d users, %d groups, log %q", len(idp.Users), len(idp.Groups), logSummary(idp)[before:])
 	}
 	if fresh.SCIM().Users["alice@example.com"] != userByName(idp, "alice@example.com").ID {
@@ -214,4 +227,45 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// refuseDelete answers every DELETE 405, as a SCIM server without DELETE.
+type refuseDelete struct{ next http.RoundTripper }
+
+func (r refuseDelete) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodDelete {
+		return &http.Response{StatusCode: http.StatusMethodNotAllowed, Status: "405 Method Not Allowed",
+			Body: http.NoBody, Header: http.Header{}, Request: req}, nil
+	}
+	return r.next.RoundTrip(req)
+}
+
+// Without DELETE, the connection test deactivates its test user and leaves
+// it (and its group) behind, and Activate goes on.
+func TestActivateSCIMWithoutDelete(t *testing.T) {
+	w := newWorld(t)
+	next := w.hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc := &http.Client{Transport: refuseDelete{next}}
+	if err := w.idp.ActivateSCIM(context.Background(), hc, w.scimBase, w.scimSecret); err != nil {
+		t.Fatal(err)
+	}
+	idp := w.cfIdP()
+	if len(idp.Users) != 4 || len(idp.Groups) != 3 {
+		t.Fatalf("%d users, %d groups; want the test user and group left behind", len(idp.Users), len(idp.Groups))
+	}
+	var test *cfapi.SCIMUser
+	for i := range idp.Users {
+		if strings.HasPrefix(idp.Users[i].UserName, jumpcloud.SCIMTestUserPrefix) {
+			test = &idp.Users[i]
+		}
+	}
+	if test == nil || test.Active {
+		t.Fatalf("test user = %+v, want it deactivated", test)
+	}
+	if got := logSummary(idp)[:3]; !slices.Equal(got, []string{"SUCCESS POST USER", "SUCCESS POST GROUP", "SUCCESS PATCH USER"}) {
+		t.Fatalf("log = %q", got)
+	}
 }

@@ -285,6 +285,7 @@ func (c *Client) SCIMLogs(ctx context.Context, accountID, idpID string, limit in
 			ResourceUserEmail string   `json:"resource_user_email"`
 			ResourceGroupName string   `json:"resource_group_name"`
 			ErrorDescription  string   `json:"error_description"`
+			RequestBody       string   `json:"request_body"`
 		} `json:"result"`
 	}
 	q := url.Values{"idp_id": {idpID}, "direction": {"desc"}, "per_page": {strconv.Itoa(limit)}}
@@ -297,6 +298,7 @@ func (c *Client) SCIMLogs(ctx context.Context, accountID, idpID string, limit in
 			LoggedAt: time.Time(e.LoggedAt), Status: e.Status, RequestMethod: e.RequestMethod,
 			ResourceType: e.ResourceType, ResourceUserEmail: e.ResourceUserEmail,
 			ResourceGroupName: e.ResourceGroupName, ErrorDescription: e.ErrorDescription,
+			RequestBody: e.RequestBody,
 		})
 	}
 	return out, nil

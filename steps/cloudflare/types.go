@@ -168,4 +168,5 @@ type SCIMLogEntry struct {
 	ResourceUserEmail string
 	ResourceGroupName string
 	ErrorDescription  string
+	RequestBody       string // the request's JSON body, as logged (request_body)
 }
