@@ -155,7 +155,8 @@ func (f *Flow) Run(ctx context.Context, req Request, emit func(Event)) Result {
 // reading as done.
 func (f *Flow) notSent(changes []model.Change) model.Finding {
 	if f.dryRun {
-		return finding(model.SeverityInfo, "dry_run_not_sent", "dry run: %s is shown below and was not sent", changes[0].Summary)
+		// Shown and not sent: nothing was changed, so nothing is verified.
+		return finding(model.SeverityToConfirm, "dry_run_not_sent", "dry run: %s is shown below and was not sent", changes[0].Summary)
 	}
 	return finding(model.SeverityWarning, "not_applied", "not applied yet: %s; press a to review and send it", changes[0].Summary)
 }

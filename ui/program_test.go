@@ -188,11 +188,14 @@ func TestProgramDryRunChangesNothing(t *testing.T) {
 		p.waitStep(n+1, st)
 		p.press("n")
 	}
-	p.waitStep(5, "verified")
+	// Shown, not sent: to confirm, never a tick.
+	p.waitStep(5, "to confirm")
 	p.wait("dry run: create SAML login method")
 	p.press("a")
 	p.wait("Dry run: nothing is sent.")
-	for n := 5; n <= 7; n++ {
+	p.waitStep(5, "to confirm")
+	p.press("n")
+	for n := 6; n <= 7; n++ {
 		p.waitStep(n, "verified")
 		p.press("n")
 	}

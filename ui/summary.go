@@ -60,7 +60,7 @@ func (o outcome) left() []string {
 		switch st.Status {
 		case model.StatusTodo:
 			out = append(out, fmt.Sprintf("Step %s was not checked: run jcaccess setup --team %s again.", s.ID(), in.Team))
-		case model.StatusFailed, model.StatusWarning:
+		case model.StatusFailed, model.StatusWarning, model.StatusToConfirm:
 			for _, f := range st.Findings {
 				if f.Severity != model.SeverityInfo && f.Code != "dry_run_not_sent" {
 					out = append(out, fmt.Sprintf("%s: %s", s.ID(), shown(f.Message)))
