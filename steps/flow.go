@@ -130,6 +130,9 @@ func (f *Flow) Run(ctx context.Context, req Request, emit func(Event)) Result {
 		res.Cancelled = true
 		return res
 	}
+	// What this run plans replaces what the last one did (a failed run
+	// plans nothing).
+	delete(f.pending, req.Step)
 	if !fs.HasErrors() {
 		changes, err := changesOf(ctx, env, req.Step)
 		switch {
