@@ -137,13 +137,20 @@ func runConcurrently(ids []ID, fn func(ID) model.Findings) []model.Findings {
 
 // finish tags a step's findings, shows its values and records its status.
 func finish(env *Env, s Step, sr *StepReport) {
-	for i := range sr.Findings {
-		sr.Findings[i].Step = string(s.ID())
-	}
 	sr.Values = s.Values(env)
-	env.Session.Record(string(s.ID()), sr.Findings, env.now())
-	sr.Status = env.Session.Step(string(s.ID())).Status
-	confirmJumpCloudApp(env, s.ID())
+	sr.Status = record(env, s.ID(), sr.Findings)
+}
+
+// record is the one way a step's findings become its status: they are
+// tagged with the step, kept in the session, and whatever they are evidence
+// for is judged again.
+func record(env *Env, id ID, fs model.Findings) model.StepStatus {
+	for i := range fs {
+		fs[i].Step = string(id)
+	}
+	env.Session.Record(string(id), fs, env.now())
+	confirmJumpCloudApp(env, id)
+	return env.Session.Step(string(id)).Status
 }
 
 // reportJumpCloudApp copies into the report what later evidence made of the
@@ -314,14 +321,21 @@ func ApplyChanges(ctx context.Context, env *Env, changes []model.Change, save Sa
 	return applied, nil
 }
 
-// createBackoff is how long apply waits before each new attempt at a create
-// that failed with a transient error and did not happen; its length bounds
-// the attempts.
-var createBackoff = []time.Duration{2 * time.Second, 5 * time.Second}
+// defaultCreateBackoff is how long apply waits before each new attempt at a
+// create that failed with a transient error and did not happen; its length
+// bounds the attempts. Deps.CreateBackoff replaces it.
+var defaultCreateBackoff = [...]time.Duration{2 * time.Second, 5 * time.Second}
+
+func (e *Env) createBackoff() []time.Duration {
+	if e.CreateBackoff != nil {
+		return e.CreateBackoff
+	}
+	return defaultCreateBackoff[:]
+}
 
 // accountLockWait bounds how long a create waits for another run's create
 // in the same account.
-var accountLockWait = 60 * time.Second
+const accountLockWait = 60 * time.Second
 
 // create makes the login method, at most once per account: under the
 // account's lock it looks again (another run under another team name, or
@@ -349,6 +363,7 @@ func create(ctx context.Context, env *Env, ch model.Change) (cloudflare.IdP, err
 			return cloudflare.IdP{}, fmt.Errorf("%s: refused: %s, made since the plan (by a jcaccess run under another team name, or in the dashboard); nothing was created; run apply again: it picks that one up and updates it instead of adding a second", ch.Summary, what)
 		}
 	}
+	backoff := env.createBackoff()
 	for attempt := 0; ; attempt++ {
 		got, err := env.CF.Send(ctx, ch)
 		if err == nil {
@@ -358,13 +373,13 @@ func create(ctx context.Context, env *Env, ch model.Change) (cloudflare.IdP, err
 		if p != nil {
 			return *p, nil
 		}
-		if attempt >= len(createBackoff) || !cloudflare.Transient(err) || ctx.Err() != nil {
+		if attempt >= len(backoff) || !cloudflare.Transient(err) || ctx.Err() != nil {
 			if attempt > 0 {
 				err = fmt.Errorf("%w (after %d attempts; the login method was not created)", err, attempt+1)
 			}
 			return cloudflare.IdP{}, err
 		}
-		t := time.NewTimer(createBackoff[attempt])
+		t := time.NewTimer(backoff[attempt])
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -457,13 +472,10 @@ func CheckAll(ctx context.Context, env *Env, save Save) (*Report, error) {
 				}
 				what += " (" + strings.Join(fields, "; ") + ")"
 			}
-			f := finding(model.SeverityError, "not_applied", "apply would %s; run jcaccess apply (or find out who changed it in the dashboard)", what)
-			f.Step = string(sr.ID)
-			sr.Findings = append(sr.Findings, f)
+			sr.Findings = append(sr.Findings, finding(model.SeverityError, "not_applied", "apply would %s; run jcaccess apply (or find out who changed it in the dashboard)", what))
 		}
 		sr.Changes = nil
-		env.Session.Record(string(sr.ID), sr.Findings, env.now())
-		sr.Status = env.Session.Step(string(sr.ID)).Status
+		sr.Status = record(env, sr.ID, sr.Findings)
 	}
 	if save != nil {
 		return rep, save(env.Session)

@@ -144,11 +144,7 @@ func (f *Flow) Run(ctx context.Context, req Request, emit func(Event)) Result {
 		res.Changes = changes
 		f.pending[req.Step] = len(changes)
 	}
-	for i := range fs {
-		fs[i].Step = string(req.Step)
-	}
-	env.Session.Record(string(req.Step), fs, env.now())
-	confirmJumpCloudApp(env, req.Step)
+	record(env, req.Step, fs)
 	res.Findings = fs
 	res.SaveErr = f.saveLocked()
 	return res

@@ -132,12 +132,11 @@ func TestTwoConcurrentAppliesForOneAccountMakeOneIdP(t *testing.T) {
 }
 
 func TestOneApplyConvergesThroughA500ThenA502(t *testing.T) {
-	defer func(d []time.Duration) { createBackoff = d }(createBackoff)
-	createBackoff = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
 	w := newWorld(t)
 	w.api.Fault(cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Status: http.StatusInternalServerError})
 	w.api.Fault(cfapi.Fault{Method: http.MethodPost, PathSuffix: "/identity_providers", Status: http.StatusBadGateway})
 	env := w.env(tokWrite, false)
+	env.CreateBackoff = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
 	w.apply(env)
 	idps := w.api.IdPs()
 	if len(idps) != 1 || env.Session.IdPID != idps[0].ID || env.SCIMSecret.IsZero() {

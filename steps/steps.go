@@ -99,6 +99,9 @@ type Deps struct {
 	// LockAccount) around a create, so two runs under different team names
 	// never create in one account at once. Nil takes no lock.
 	LockAccount func(accountID string) (release func(), err error)
+	// CreateBackoff replaces the waits before a create that failed for a
+	// transient reason is sent again (nil: 2 s, then 5 s).
+	CreateBackoff []time.Duration
 }
 
 // Env is one setup's dependencies and what its runs learn. Secrets live
