@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // How a plan shows a change to a person. The request itself (Body) is sent
@@ -33,7 +34,12 @@ func (c Change) Sign() string {
 // longValue is the shortest string value DisplayBody abbreviates.
 const longValue = 100
 
-var longString = regexp.MustCompile(`"(?:[^"\\]|\\.){100,}"`)
+// longString matches a JSON string literal of longValue characters or more;
+// compiled on first use, as every pattern here: most commands never draw a
+// plan.
+var longString = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(fmt.Sprintf(`"(?:[^"\\]|\\.){%d,}"`, longValue))
+})
 
 // DisplayBody is the body pretty-printed, keys in the order they are sent.
 // Unless full is set, a long string value is abbreviated: a certificate to
@@ -53,7 +59,7 @@ func (c Change) DisplayBody(full bool) string {
 	}
 	text := out.String()
 	if !full {
-		text = longString.ReplaceAllStringFunc(text, func(lit string) string {
+		text = longString().ReplaceAllStringFunc(text, func(lit string) string {
 			var s string
 			if json.Unmarshal([]byte(lit), &s) != nil {
 				return lit

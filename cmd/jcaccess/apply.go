@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"jcaccess/model"
 	"jcaccess/steps"
@@ -114,10 +113,8 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 		fmt.Fprintf(progress, "done: %s\n", shown(ch.Summary))
 	}
 	if applyErr == nil {
-		// Verify's only error is a failed save, which saveErr now holds.
-		if err := steps.Verify(ctx, env, rep, save); err != nil && saveErr == nil {
-			applyErr = err
-		}
+		// Verify's only error is a failed save, which saveErr already holds.
+		_ = steps.Verify(ctx, env, rep, save)
 		if !o.JSON {
 			fmt.Fprintln(human, "\nAfter apply:")
 			after := &steps.Report{}
@@ -162,13 +159,10 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 func readSecret(f *Factory, prompt string) (model.Secret, error) {
 	var line string
 	if fh, ok := f.IO.In.(*os.File); ok && f.IO.InTTY {
-		fmt.Fprint(f.IO.ErrOut, prompt)
-		b, err := term.ReadPassword(int(fh.Fd()))
-		fmt.Fprintln(f.IO.ErrOut)
-		if err != nil {
+		var err error
+		if line, err = readHidden(fh, f.IO.ErrOut, prompt); err != nil {
 			return model.Secret{}, err
 		}
-		line = string(b)
 	} else {
 		var err error
 		line, err = bufio.NewReader(io.LimitReader(f.IO.In, 4096)).ReadString('\n')

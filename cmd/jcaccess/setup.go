@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -148,16 +149,23 @@ func (f *Factory) token(ctx context.Context) (model.Secret, error) {
 	if !ok {
 		return model.Secret{}, usagef("CLOUDFLARE_API_TOKEN is not set")
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Cloudflare API token (needs %s; input hidden): ", cloudflare.PermAccessWrite)
-	b, err := term.ReadPassword(int(fh.Fd()))
-	fmt.Fprintln(f.IO.ErrOut)
+	v, err := readHidden(fh, f.IO.ErrOut, fmt.Sprintf("Cloudflare API token (needs %s; input hidden): ", cloudflare.PermAccessWrite))
 	if err != nil {
 		return model.Secret{}, err
 	}
 	if ctx.Err() != nil {
 		return model.Secret{}, errCancelled
 	}
-	return model.NewSecret(strings.TrimSpace(string(b))), nil
+	return model.NewSecret(v), nil
+}
+
+// readHidden asks on the terminal for one line without echoing it: the API
+// token, a SCIM secret.
+func readHidden(fh *os.File, errOut io.Writer, prompt string) (string, error) {
+	fmt.Fprint(errOut, prompt)
+	b, err := term.ReadPassword(int(fh.Fd()))
+	fmt.Fprintln(errOut)
+	return strings.TrimSpace(string(b)), err
 }
 
 // baseURL is CLOUDFLARE_BASE_URL (the SDK's own name) or production. Plain
@@ -254,22 +262,14 @@ func (f *Factory) accountLocks(store model.Store) func(string) (func(), error) {
 	}
 }
 
-// checkMetadataSource refuses a metadata URL that is not https (plain http
-// only on loopback): the file carries the certificate Cloudflare will trust.
+// checkMetadataSource refuses, as bad input, a metadata URL samlmeta would
+// refuse to fetch (a password in it, plain http off loopback, no host).
 func checkMetadataSource(src string) error {
 	if !isURL(src) {
 		return nil
 	}
-	// First: a URL with a password is refused without ever repeating it.
 	if err := samlmeta.CheckSource(src); err != nil {
-		return usageError{err.Error()}
-	}
-	u, err := url.Parse(src)
-	if err != nil || u.Host == "" {
-		return usagef("idp.metadata %q is not a URL; give the https:// metadata URL or the exported file's path", src)
-	}
-	if u.Scheme == "http" && !model.LoopbackHost(u.Hostname()) {
-		return usagef("idp.metadata %q: plain http is refused (the metadata carries the certificate Cloudflare will trust); use https, or export the file from JumpCloud and give its path", src)
+		return usagef("idp.metadata: %v", err)
 	}
 	return nil
 }

@@ -46,16 +46,36 @@ func Load(ctx context.Context, client *http.Client, src string) ([]byte, error) 
 }
 
 // CheckSource checks a metadata source without reading it: a URL must
-// parse and carry no user name or password (ErrURLUserinfo). Callers use it
-// to refuse bad input (exit 2) before anything is stored; a file path is
-// left to Load.
+// parse, carry no user name or password (ErrURLUserinfo) and be https
+// (plain http only on loopback). Callers use it to refuse bad input (exit 2)
+// before anything is stored; a file path is left to Load.
 func CheckSource(src string) error {
 	src = strings.TrimSpace(src)
 	if !isURLSource(src) {
 		return nil
 	}
-	_, err := parseURL(src)
+	_, err := checkURL(src)
 	return err
+}
+
+// checkURL is the one rule for a metadata URL, before any request.
+func checkURL(src string) (*url.URL, error) {
+	u, err := parseURL(src)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case u.Host == "":
+		return nil, fmt.Errorf("metadata URL %q has no host; give the https:// metadata URL (JumpCloud SSO tab, Copy Metadata URL) or %s", u.Redacted(), exportHint)
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u):
+		// A local test server: nothing crosses the network.
+	case u.Scheme == "http":
+		return nil, fmt.Errorf("refusing to fetch metadata over plain http (%s): plain http is refused because it carries the certificate Cloudflare will trust, so it must come over https; use the https:// metadata URL (JumpCloud SSO tab, Copy Metadata URL) or %s", u.Redacted(), exportHint)
+	default:
+		return nil, fmt.Errorf("cannot fetch metadata from a %s:// URL (%s); give an https:// URL or %s", u.Scheme, u.Redacted(), exportHint)
+	}
+	return u, nil
 }
 
 func isURLSource(src string) bool {
@@ -105,18 +125,9 @@ func stripUserinfo(src string) string {
 }
 
 func loadURL(ctx context.Context, client *http.Client, src string) ([]byte, error) {
-	u, err := parseURL(src)
+	u, err := checkURL(src)
 	if err != nil {
 		return nil, err
-	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u):
-		// A local test server: nothing crosses the network.
-	case u.Scheme == "http":
-		return nil, fmt.Errorf("refusing to fetch metadata over plain http (%s): it carries the certificate Cloudflare will trust, so it must come over https; use the https:// metadata URL (JumpCloud SSO tab, Copy Metadata URL) or %s", u.Redacted(), exportHint)
-	default:
-		return nil, fmt.Errorf("cannot fetch metadata from a %s:// URL (%s); give an https:// URL or %s", u.Scheme, u.Redacted(), exportHint)
 	}
 
 	if client == nil {
