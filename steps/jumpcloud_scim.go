@@ -109,14 +109,24 @@ func scimActivity(ctx context.Context, env *Env, idpID string) model.Findings {
 		return append(fs, warnf("scim_not_connected", "JumpCloud has not provisioned anyone yet: %s; users appear after they first sign in to Access", scimActivateHowTo)...)
 	}
 
-	var ok, failed int
+	return append(fs, judgeLogs(logs, counts)...)
+}
+
+// judgeLogs reads JumpCloud's connection from Cloudflare's SCIM update logs
+// (newest first, at least one): its failures, its last request, whether
+// any succeeded, and what it sent.
+func judgeLogs(logs []cloudflare.SCIMLogEntry, counts string) model.Findings {
+	var fs model.Findings
+	var failed int
 	var lastOK *cloudflare.SCIMLogEntry
+	var badUserName *cloudflare.SCIMLogEntry
 	seen := map[string]bool{}
-	var shown int
 	for i := range logs { // newest first
 		l := &logs[i]
+		if _, bad := userNameNotEmail(*l); bad && badUserName == nil {
+			badUserName = l
+		}
 		if l.Status != "FAILURE" {
-			ok++
 			if lastOK == nil {
 				lastOK = l
 			}
@@ -124,17 +134,24 @@ func scimActivity(ctx context.Context, env *Env, idpID string) model.Findings {
 		}
 		failed++
 		key := l.RequestMethod + " " + l.ResourceType + " " + l.ErrorDescription
-		if seen[key] || shown >= maxFailureFindings {
+		if seen[key] || len(seen) >= maxFailureFindings {
 			continue
 		}
 		seen[key] = true
-		shown++
 		desc := l.ErrorDescription
 		if desc == "" {
 			desc = "no error description"
 		}
 		fs = append(fs, warnf("scim_request_failed", "JumpCloud's SCIM request %s %s%s failed at %s: %s%s", l.RequestMethod, l.ResourceType, logSubject(*l), l.LoggedAt.Format("2006-01-02 15:04 MST"), desc, failureHint(*l))...)
 	}
+	// Judged from what JumpCloud sent, whatever Cloudflare answered: how
+	// Cloudflare treats such a userName is not documented, so a check that
+	// waited for a failure could pass against the real service.
+	if badUserName != nil {
+		name, _ := userNameNotEmail(*badUserName)
+		fs = append(fs, warnf("scim_username_not_email", "JumpCloud sent SCIM userName %q (%s %s at %s), which is not an email%s", name, badUserName.RequestMethod, badUserName.ResourceType, badUserName.LoggedAt.Format("2006-01-02 15:04 MST"), userNameHint)...)
+	}
+	ok := len(logs) - failed
 	newest := logs[0]
 	fs = append(fs, infof("scim_last_request", "JumpCloud's last SCIM request: %s %s%s at %s (%s)", newest.RequestMethod, newest.ResourceType, logSubject(newest), newest.LoggedAt.Format("2006-01-02 15:04 MST"), newest.Status)...)
 	switch {
@@ -174,14 +191,23 @@ const userNameHint = "; Cloudflare needs the SCIM userName to be the user's emai
 // say it: a user whose request sent a userName that is not an email
 // (whatever Cloudflare's description says, which is not documented).
 func failureHint(l cloudflare.SCIMLogEntry) string {
+	if _, bad := userNameNotEmail(l); bad {
+		return userNameHint
+	}
+	return ""
+}
+
+// userNameNotEmail reports the userName a USER request sent when it is not
+// an email address.
+func userNameNotEmail(l cloudflare.SCIMLogEntry) (string, bool) {
 	if l.ResourceType != "USER" || l.RequestBody == "" {
-		return ""
+		return "", false
 	}
 	var body struct {
 		UserName *string `json:"userName"`
 	}
 	if json.Unmarshal([]byte(l.RequestBody), &body) != nil || body.UserName == nil || strings.Contains(*body.UserName, "@") {
-		return ""
+		return "", false
 	}
-	return userNameHint
+	return *body.UserName, true
 }
