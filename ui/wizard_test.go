@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"jcaccess/model"
+	"jcaccess/sandbox/cfapi"
 	"jcaccess/steps"
 )
 
@@ -245,7 +246,7 @@ func TestReadOnlyTokenApplyNamesThePermission(t *testing.T) {
 }
 
 func TestRegenerateSecret(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, func(o *cfapi.Options) { o.RefreshSCIMSecret = true })
 	d := walkToIdP(t, w, setup{})
 	d.press("a", "y", "n")
 	old := w.api.IdPs()[0].SCIMSecret
@@ -257,6 +258,20 @@ func TestRegenerateSecret(t *testing.T) {
 	}
 	d.press("v")
 	d.mustSee(w.api.IdPs()[0].SCIMSecret)
+}
+
+// Against Cloudflare as documented (no refresh endpoint), g ends in the
+// dashboard's Regenerate Secret, and the secret is unchanged.
+func TestRegenerateSecretWithoutTheEndpointPointsToTheDashboard(t *testing.T) {
+	w := newWorld(t)
+	d := walkToIdP(t, w, setup{})
+	d.press("a", "y", "n")
+	old := w.api.IdPs()[0].SCIMSecret
+	d.press("g", "a", "y")
+	d.mustSee("Regenerate Secret")
+	if now := w.api.IdPs()[0].SCIMSecret; now != old {
+		t.Fatal("the secret changed")
+	}
 }
 
 func TestHelpListsEveryKey(t *testing.T) {

@@ -48,9 +48,15 @@ type world struct {
 	control  *fakeControl
 }
 
-func newWorld(t testing.TB) *world {
+// newWorld is Cloudflare as documented; opts change the fake's options (a
+// test that needs the undocumented refresh endpoint turns it on).
+func newWorld(t testing.TB, opts ...func(*cfapi.Options)) *world {
 	t.Helper()
-	api := cfapi.New(cfapi.Options{AccountID: testAccount, AccountName: "Example Inc", AuthDomain: testDomain, Now: func() time.Time { return testNow }, CheckRequest: openapicheck.New(), RefreshSCIMSecret: true})
+	o := cfapi.Options{AccountID: testAccount, AccountName: "Example Inc", AuthDomain: testDomain, Now: func() time.Time { return testNow }, CheckRequest: openapicheck.New()}
+	for _, f := range opts {
+		f(&o)
+	}
+	api := cfapi.New(o)
 	api.AddToken(testToken, cfapi.TokenUser, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead) // user-owned: the wizard discovers the account (Cloudflare lists no accounts for account-owned tokens)
 	api.AddToken(readOnlyToken, cfapi.TokenUser, cfapi.PermAccessRead)
 	ts := cfapi.StartTLS(api)
