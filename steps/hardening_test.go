@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -161,5 +160,3 @@ func TestACreateRefusedFor4xxIsNotRetried(t *testing.T) {
 		t.Fatalf("%d creates sent", n)
 	}
 }
-
-var _ = errors.New

@@ -88,7 +88,7 @@ func probeSCIM(ctx context.Context, hc *http.Client, base string, secret model.S
 		return infof("scim_ok", "SCIM endpoint %s accepts %s (GET /Users answered 200, as JumpCloud's Activate needs)", base, which)
 	case !secret.IsZero() && (res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden):
 		if given {
-			return errorf("scim_secret_rejected", "SCIM endpoint %s rejects the secret you gave (HTTP %d): copy the SCIM Secret again from Zero Trust > Integrations > Identity providers > <name> > Edit > Regenerate Secret, Save, and give it once more", base, res.StatusCode)
+			return errorf("scim_secret_rejected", "SCIM endpoint %s rejects %s (HTTP %d): copy the SCIM Secret again from Zero Trust > Integrations > Identity providers > <name> > Edit > Regenerate Secret, Save, and give it once more", base, which, res.StatusCode)
 		}
 		return errorf("scim_secret_rejected", "SCIM endpoint %s rejects %s (HTTP %d); regenerate it (apply --regenerate-scim-secret)", base, which, res.StatusCode)
 	case secret.IsZero() && res.StatusCode == http.StatusUnauthorized:

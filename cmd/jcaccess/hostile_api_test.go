@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -16,24 +15,11 @@ import (
 	"jcaccess/model"
 )
 
-// runAgainst runs jcaccess with CLOUDFLARE_BASE_URL on a hostile API.
+// runAgainst runs jcaccess with CLOUDFLARE_BASE_URL on a hostile API (no
+// account ID: the command discovers it there).
 func (w *world) runAgainst(ts *httptest.Server, args ...string) result {
 	w.t.Helper()
-	vars := map[string]string{
-		"CLOUDFLARE_API_TOKEN": w.sb.Token,
-		"CLOUDFLARE_BASE_URL":  ts.URL + "/client/v4/",
-		"JCACCESS_STATE_DIR":   w.stateDir,
-	}
-	var out, errOut bytes.Buffer
-	f := &Factory{
-		IO:         &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Getenv:     func(k string) string { return vars[k] },
-		HTTPClient: ts.Client(),
-		Now:        time.Now,
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	return result{code: f.Run(ctx, args), stdout: out.String(), stderr: errOut.String()}
+	return w.runWith(ts.Client(), "", map[string]string{"CLOUDFLARE_BASE_URL": ts.URL + "/client/v4/", "CLOUDFLARE_ACCOUNT_ID": ""}, args...)
 }
 
 func TestAnEndlessAPIAnswerEndsTheCommand(t *testing.T) {
