@@ -51,7 +51,10 @@ type Config struct {
 
 // Client talks to one Cloudflare API endpoint with one token.
 type Client struct {
-	base     *url.URL
+	base *url.URL
+	// baseErr is why base cannot be used (not a URL, or plain http off
+	// loopback): every request then fails with it, before any I/O.
+	baseErr  error
 	hc       *http.Client
 	token    model.Secret
 	readOnly bool
@@ -73,10 +76,11 @@ func New(cfg Config) *Client {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		// Every request then fails with this error, named by its operation.
-		u = nil
+	u, baseErr := url.Parse(base)
+	if baseErr != nil {
+		baseErr = fmt.Errorf("the Cloudflare base URL is not a valid URL: %w", baseErr)
+	} else {
+		baseErr = checkScheme(u)
 	}
 	hc := http.DefaultClient
 	if cfg.HTTPClient != nil {
@@ -95,7 +99,7 @@ func New(cfg Config) *Client {
 	if deadline <= 0 {
 		deadline = 45 * time.Second
 	}
-	return &Client{base: u, hc: &own, token: cfg.Token, readOnly: cfg.ReadOnly, retries: max(cfg.Retries, 0), timeout: timeout, deadline: deadline}
+	return &Client{base: u, baseErr: baseErr, hc: &own, token: cfg.Token, readOnly: cfg.ReadOnly, retries: max(cfg.Retries, 0), timeout: timeout, deadline: deadline}
 }
 
 // ReadOnly reports whether the client refuses writes.
@@ -335,11 +339,8 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if c.readOnly && method != http.MethodGet && method != http.MethodHead {
 		return nil, fmt.Errorf("%s %s: %w", method, path, ErrReadOnly)
 	}
-	if c.base == nil {
-		return nil, errors.New("the Cloudflare base URL is not a valid URL")
-	}
-	if err := checkScheme(c.base); err != nil {
-		return nil, err
+	if c.baseErr != nil {
+		return nil, c.baseErr
 	}
 	u, err := c.base.Parse(strings.TrimLeft(path, "/"))
 	if err != nil {
