@@ -52,13 +52,19 @@ func (s Store) Lock(team string) (release func(), err error) {
 	if err := checkTeamKey(team); err != nil {
 		return nil, err
 	}
+	return s.lockIn(team, fmt.Sprintf("team %q", team))
+}
+
+// lockIn takes the lock file name.lock in the store's folder; what says
+// what the holder is working on, for the message.
+func (s Store) lockIn(name, what string) (release func(), err error) {
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
-	release, err = LockFile(filepath.Join(s.Dir, team+".lock"))
+	release, err = LockFile(filepath.Join(s.Dir, name+".lock"))
 	var held *HeldError
 	if errors.As(err, &held) {
-		return nil, fmt.Errorf("%w: %s is working on team %q; wait for it to finish (or stop it), then run again", ErrLocked, held.Holder(), team)
+		return nil, fmt.Errorf("%w: %s is working on %s; wait for it to finish (or stop it), then run again", ErrLocked, held.Holder(), what)
 	}
 	return release, err
 }

@@ -1,10 +1,8 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 )
 
 // LockAccount takes the lock of one Cloudflare account, so that two
@@ -12,12 +10,8 @@ import (
 // login method in the same account at once. It is a team lock (Lock) in the
 // accounts folder of the state folder, with all its properties.
 func (s Store) LockAccount(accountID string) (release func(), err error) {
-	if accountID == "" || strings.ContainsAny(accountID, `/\.`) || strings.TrimSpace(accountID) != accountID {
+	if checkTeamKey(accountID) != nil {
 		return nil, fmt.Errorf("lock: %q is not a Cloudflare account ID", accountID)
 	}
-	release, err = Store{Dir: filepath.Join(s.Dir, "accounts")}.Lock(accountID)
-	if errors.Is(err, ErrLocked) {
-		return nil, fmt.Errorf("%w: another jcaccess is working on Cloudflare account %s (under another team name?); wait for it to finish, then run again", ErrLocked, accountID)
-	}
-	return release, err
+	return Store{Dir: filepath.Join(s.Dir, "accounts")}.lockIn(accountID, fmt.Sprintf("Cloudflare account %s (under another team name?)", accountID))
 }
