@@ -15,14 +15,7 @@ import (
 // sign-in), and apply probes SCIM on /Users, never /ServiceProviderConfig.
 func TestCheckJudgesTheConnectionFromSCIMLogs(t *testing.T) {
 	w := newWorld(t)
-	first := w.run(nil, "apply", "--config", w.config, "--yes", "--json")
-	var doc struct {
-		SCIMSecret   string `json:"scim_secret"`
-		SCIMEndpoint string `json:"scim_endpoint"`
-	}
-	if err := json.Unmarshal([]byte(first.stdout), &doc); err != nil || doc.SCIMSecret == "" || doc.SCIMEndpoint == "" {
-		t.Fatalf("apply: %v\n%s", err, first)
-	}
+	endpoint, secret := w.applyForSCIM()
 	var probed bool
 	for _, r := range w.api.Requests() {
 		if strings.HasSuffix(r.Path, "/ServiceProviderConfig") {
@@ -33,21 +26,12 @@ func TestCheckJudgesTheConnectionFromSCIMLogs(t *testing.T) {
 	if !probed {
 		t.Fatal("apply did not probe GET /Users?startIndex=1&count=1")
 	}
-	if err := w.sb.ActivateSCIM(context.Background(), doc.SCIMEndpoint, model.NewSecret(doc.SCIMSecret)); err != nil {
+	if err := w.sb.ActivateSCIM(context.Background(), endpoint, secret); err != nil {
 		t.Fatal(err)
 	}
-	r := w.run(nil, "check", "--team", "acme", "--json")
-	var out struct {
-		Findings []struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"findings"`
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-		t.Fatalf("check --json: %v\n%s", err, r)
-	}
+	findings := w.checkFindings()
 	got := map[string]string{}
-	for _, f := range out.Findings {
+	for _, f := range findings {
 		got[f.Code] = f.Message
 	}
 	if got["scim_connected"] == "" || !strings.Contains(got["scim_counts"], "0 users") {
@@ -76,31 +60,15 @@ func TestCheckCatchesUsernameNotEmail(t *testing.T) {
 	if err := w.sb.Make(sandbox.UsernameNotEmail); err != nil {
 		t.Fatal(err)
 	}
-	first := w.run(nil, "apply", "--config", w.config, "--yes", "--json")
-	var doc struct {
-		SCIMSecret   string `json:"scim_secret"`
-		SCIMEndpoint string `json:"scim_endpoint"`
-	}
-	if err := json.Unmarshal([]byte(first.stdout), &doc); err != nil || doc.SCIMSecret == "" || doc.SCIMEndpoint == "" {
-		t.Fatalf("apply: %v\n%s", err, first)
-	}
-	err := w.sb.ActivateSCIM(context.Background(), doc.SCIMEndpoint, model.NewSecret(doc.SCIMSecret))
+	endpoint, secret := w.applyForSCIM()
+	err := w.sb.ActivateSCIM(context.Background(), endpoint, secret)
 	if err == nil || !strings.Contains(err.Error(), "userName") {
 		t.Fatalf("Activate with userName = username: %v", err)
 	}
-	r := w.run(nil, "check", "--team", "acme", "--json")
-	var out struct {
-		Findings []struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"findings"`
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-		t.Fatalf("check --json: %v\n%s", err, r)
-	}
+	findings := w.checkFindings()
 	var failed string
 	codes := map[string]bool{}
-	for _, f := range out.Findings {
+	for _, f := range findings {
 		codes[f.Code] = true
 		if f.Code == "scim_request_failed" {
 			failed = f.Message
@@ -108,10 +76,43 @@ func TestCheckCatchesUsernameNotEmail(t *testing.T) {
 	}
 	if !strings.Contains(failed, "POST USER") || !strings.Contains(failed, "userName") ||
 		!strings.Contains(failed, "map userName to the user's email") {
-		t.Fatalf("want scim_request_failed naming userName with the fix, got %q (%v)", failed, out.Findings)
+		t.Fatalf("want scim_request_failed naming userName with the fix, got %q (%v)", failed, findings)
 	}
 	t.Logf("scim_request_failed: %s", failed)
 	if codes["scim_connected"] || !codes["scim_failing"] {
 		t.Fatalf("codes = %v", codes)
 	}
+}
+
+// applyForSCIM applies the config and returns what JumpCloud is given: the
+// SCIM endpoint and the secret, delivered once in apply's JSON.
+func (w *world) applyForSCIM() (endpoint string, secret model.Secret) {
+	w.t.Helper()
+	r := w.run(nil, "apply", "--config", w.config, "--yes", "--json")
+	var doc struct {
+		SCIMSecret   string `json:"scim_secret"`
+		SCIMEndpoint string `json:"scim_endpoint"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.SCIMSecret == "" || doc.SCIMEndpoint == "" {
+		w.t.Fatalf("apply: %v\n%s", err, r)
+	}
+	return doc.SCIMEndpoint, model.NewSecret(doc.SCIMSecret)
+}
+
+type jsonFinding struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// checkFindings runs check --json for acme and returns its findings.
+func (w *world) checkFindings() []jsonFinding {
+	w.t.Helper()
+	r := w.run(nil, "check", "--team", "acme", "--json")
+	var out struct {
+		Findings []jsonFinding `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		w.t.Fatalf("check --json: %v\n%s", err, r)
+	}
+	return out.Findings
 }
