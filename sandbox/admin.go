@@ -37,6 +37,11 @@ var adminPage = sync.OnceValue(func() *template.Template {
 <label>Token Key <input name="token" type="password" size="80"></label><br>
 <button type="submit">Activate</button>
 </form>
+<h2>Cloudflare dashboard: Zero Trust &gt; Integrations &gt; Identity providers</h2>
+{{if .NewSecret}}<p>New SCIM secret (shown once; copy it now): <code>{{.NewSecret}}</code></p>{{end}}
+{{range .IdPs}}<form method="post" action="{{$.Console}}/regenerate">
+<code>{{.Name}}</code> <button name="idp" value="{{.ID}}"{{if not .SCIMEnabled}} disabled{{end}}>Edit &gt; Regenerate Secret &gt; Save</button>
+</form>{{else}}<p>No identity provider yet.</p>{{end}}
 <h2>Make a mistake</h2>
 <form method="post" action="{{.Console}}/mistake">
 {{range .Mistakes}}<button name="name" value="{{.}}">{{.}}</button> {{end}}
@@ -67,12 +72,14 @@ func (sb *Sandbox) withAdmin(jc http.Handler) http.Handler {
 		switch {
 		case r.Method == http.MethodGet && action == "":
 			sb.renderAdmin(w, http.StatusOK, "")
-		case r.Method != http.MethodPost || (action != "activate" && action != "mistake"):
+		case r.Method != http.MethodPost || (action != "activate" && action != "mistake" && action != "regenerate"):
 			http.Error(w, "no such console page", http.StatusNotFound)
 		case !sb.sameOrigin(r):
 			http.Error(w, "refused: console actions are taken only from the console's own page (this request came from another origin, or did not say where it came from)", http.StatusForbidden)
 		case action == "activate":
 			sb.activate(w, r)
+		case action == "regenerate":
+			sb.regenerate(w, r)
 		default:
 			msg := "Done; the metadata was exported again."
 			if err := sb.Make(Mistake(r.FormValue("name"))); err != nil {
@@ -98,6 +105,19 @@ func (sb *Sandbox) activate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sb.renderAdmin(w, status, msg)
+}
+
+// regenerate is the Cloudflare dashboard's Regenerate Secret, the only
+// documented way to get a new SCIM secret (docs/reference/cloudflare-api.md:
+// refresh_scim_secret is named only in a field description). Like the
+// dashboard, it shows the new secret once, on this page and nowhere else.
+func (sb *Sandbox) regenerate(w http.ResponseWriter, r *http.Request) {
+	secret, err := sb.Cloudflare.RegenerateSCIMSecret(r.FormValue("idp"))
+	if err != nil {
+		sb.renderAdmin(w, http.StatusNotFound, err.Error())
+		return
+	}
+	sb.renderAdminPage(w, http.StatusOK, "Saved. Give JumpCloud the new secret (Identity Management: Token Key, then Activate), and jcaccess too (scim step: p).", secret)
 }
 
 func refuseConsole(w http.ResponseWriter, _ *http.Request) {
@@ -139,15 +159,30 @@ func (sb *Sandbox) sameOrigin(r *http.Request) bool {
 }
 
 func (sb *Sandbox) renderAdmin(w http.ResponseWriter, status int, msg string) {
+	sb.renderAdminPage(w, status, msg, "")
+}
+
+// consoleIdP is a login method as the dashboard's list shows it.
+type consoleIdP struct {
+	ID, Name    string
+	SCIMEnabled bool
+}
+
+func (sb *Sandbox) renderAdminPage(w http.ResponseWriter, status int, msg, newSecret string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	base := ""
-	if idps := sb.Cloudflare.IdPs(); len(idps) > 0 {
+	idps := sb.Cloudflare.IdPs()
+	if len(idps) > 0 {
 		base = idps[0].SCIMBaseURL
+	}
+	var list []consoleIdP
+	for _, p := range idps {
+		list = append(list, consoleIdP{ID: p.ID, Name: p.Name, SCIMEnabled: p.SCIMEnabled})
 	}
 	_ = adminPage().Execute(w, map[string]any{
 		"Message": msg, "App": sb.JumpCloud.App(), "Metadata": sb.MetadataPath, "BaseURL": base, "Mistakes": Mistakes(),
-		"Console": "/admin/" + sb.consoleToken,
+		"Console": "/admin/" + sb.consoleToken, "IdPs": list, "NewSecret": newSecret,
 	})
 }
 

@@ -127,3 +127,30 @@ func TestConsoleRefusesStrangersOtherOriginsAndOtherHosts(t *testing.T) {
 		t.Fatalf("the console's own Activate: %d %.300s", status, page)
 	}
 }
+
+// The console's Cloudflare dashboard has Regenerate Secret, the documented
+// way to a new SCIM secret: it shows the new one once and voids the old.
+func TestConsoleRegeneratesTheSCIMSecret(t *testing.T) {
+	sb := start(t, t.TempDir(), false)
+	_, old := createSCIMIdP(t, sb)
+	id := sb.Cloudflare.IdPs()[0].ID
+	sameOrigin := map[string]string{"Origin": sb.JumpCloud.BaseURL(), "Sec-Fetch-Site": "same-origin"}
+
+	if status, page := post(t, sb, sb.AdminURL()+"/regenerate", url.Values{"idp": {id}}, map[string]string{"Origin": "https://evil.example"}); status == http.StatusOK || sb.Cloudflare.IdPs()[0].SCIMSecret != old {
+		t.Fatalf("a cross-origin Regenerate Secret was taken (%d): %.200s", status, page)
+	}
+	status, page := post(t, sb, sb.AdminURL()+"/regenerate", url.Values{"idp": {id}}, sameOrigin)
+	now := sb.Cloudflare.IdPs()[0].SCIMSecret
+	if status != http.StatusOK || now == old || !strings.Contains(page, now) {
+		t.Fatalf("Regenerate Secret: %d, secret changed %v, shown %v", status, now != old, strings.Contains(page, now))
+	}
+	res, err := sb.HTTPClient.Get(sb.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(again), "Regenerate Secret") || strings.Contains(string(again), now) {
+		t.Errorf("the console page (%d) lacks Regenerate Secret or shows the secret again", res.StatusCode)
+	}
+}

@@ -76,6 +76,10 @@ type Request struct {
 	Token *model.Secret
 	// Regenerate asks the scim step to plan a new SCIM secret.
 	Regenerate bool
+	// SCIMSecret is a secret the admin regenerated in Cloudflare's
+	// dashboard (Regenerate Secret) and pasted: the scim step verifies it
+	// with its probe (Env.GiveSCIMSecret).
+	SCIMSecret *model.Secret
 }
 
 // Result is how one step's run ended.
@@ -118,6 +122,9 @@ func (f *Flow) Run(ctx context.Context, req Request, emit func(Event)) Result {
 		env.CF = f.newClient(*req.Token)
 	}
 	env.RegenerateSCIMSecret = req.Regenerate
+	if req.SCIMSecret != nil && !req.SCIMSecret.IsZero() {
+		env.GiveSCIMSecret(*req.SCIMSecret)
+	}
 	env.pending = 0
 	for id, n := range f.pending {
 		if id != req.Step {

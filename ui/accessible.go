@@ -262,6 +262,13 @@ func (a *accessible) step() (finished bool, err error) {
 				a.check(steps.Request{Step: id, Inputs: a.state.Inputs(), Regenerate: true})
 				a.show(id)
 			}
+		case "p":
+			if id == steps.SCIM && !a.o.DryRun && a.state.Snap.IdP != nil {
+				if err := a.pasteSCIMSecret(id); err != nil {
+					return false, err
+				}
+				a.show(id)
+			}
 		case "x":
 			if id == steps.JumpCloudSCIM && a.state.Snap.Sandbox {
 				if err := a.r.flow.Activate(a.ctx); err != nil {
@@ -292,7 +299,7 @@ func (a *accessible) menu(id steps.ID) string {
 		parts = append(parts, "a: apply")
 	}
 	if id == steps.SCIM && !a.o.DryRun && a.state.Snap.IdP != nil {
-		parts = append(parts, "g: new SCIM secret")
+		parts = append(parts, "g: new SCIM secret", "p: paste a secret regenerated in the dashboard")
 	}
 	if id == steps.JumpCloudSCIM {
 		if a.state.Snap.Sandbox && !a.o.DryRun {
@@ -305,6 +312,27 @@ func (a *accessible) menu(id steps.ID) string {
 	}
 	parts = append(parts, "?: more help", "q: save and quit")
 	return strings.Join(parts, ", ") + "\n"
+}
+
+// pasteSCIMSecret asks, hidden, for a secret the admin regenerated in the
+// dashboard, and has the scim step verify it.
+func (a *accessible) pasteSCIMSecret(id steps.ID) error {
+	var v string
+	form := pastedSecretForm(&v).WithAccessible(true).WithInput(a.in).WithOutput(a.out).
+		WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	if err := form.RunWithContext(a.ctx); err != nil {
+		return err
+	}
+	if strings.TrimSpace(v) == "" {
+		// huh's accessible mode skips a hidden field it cannot hide (no
+		// terminal) without an error: keep the secret held, say where a
+		// new one can go instead.
+		a.println(wrapIndent("[FAILED] no secret read (a hidden prompt needs a terminal); nothing changed. Give it with jcaccess apply --regenerate-scim-secret --scim-secret-stdin instead", a.width, "  "))
+		return nil
+	}
+	secret := model.NewSecret(strings.TrimSpace(v))
+	a.check(steps.Request{Step: id, Inputs: a.state.Inputs(), SCIMSecret: &secret})
+	return nil
 }
 
 // ask asks a step's questions, then checks the answers.

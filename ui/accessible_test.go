@@ -25,6 +25,7 @@ func TestAccessibleWalkthrough(t *testing.T) {
 		"",       // step 4: next
 		"a", "y", // step 5: apply, confirm
 		"",      // step 5: next
+		"p",     // step 6: paste a regenerated secret: no terminal to hide it
 		"v", "", // step 6: show the secret once, next
 		"x", "", // step 7: activate (sandbox), next
 		"", // step 8: to the summary
@@ -48,6 +49,7 @@ func TestAccessibleWalkthrough(t *testing.T) {
 		"[done] create SAML login method",
 		"[ok] JumpCloud has connected",
 		"[ok] a user can sign in",
+		"no secret read (a hidden prompt needs a terminal)",
 		"What is left",
 		"Report saved to",
 	} {

@@ -14,7 +14,7 @@ import (
 type KeyMap struct {
 	Quit, ForceQuit, Next, Back, Edit, Recheck, Help key.Binding
 	Copy, Open, Reveal, Apply, Yes, No, Cancel       key.Binding
-	Activate, Skip, Regenerate, Resume, Fresh        key.Binding
+	Activate, Skip, Regenerate, Paste, Resume, Fresh key.Binding
 	Up, Down, PageUp, PageDown, Full                 key.Binding
 	// Form is huh's keymap with esc as its abort key: esc leaves a form
 	// without keeping what was typed.
@@ -46,6 +46,7 @@ func NewKeyMap() *KeyMap {
 		Activate:   b([]string{"x"}, "x", "activate (sandbox)"),
 		Skip:       b([]string{"s"}, "s", "skip, check later"),
 		Regenerate: b([]string{"g"}, "g", "new secret"),
+		Paste:      b([]string{"p"}, "p", "paste a regenerated secret"),
 		Resume:     b([]string{"r", "enter"}, "r", "resume"),
 		Fresh:      b([]string{"f"}, "f", "start fresh"),
 		Up:         b([]string{"up", "k"}, "↑", "scroll"),

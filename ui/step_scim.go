@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -22,13 +23,19 @@ type scimHooks struct {
 	c *Common
 }
 
-// scimStep adds a key to issue a new SCIM secret.
-type scimStep struct{ *stepBase }
+// scimStep adds keys to issue a new SCIM secret (g) and to give one the
+// admin regenerated in Cloudflare's dashboard (p, a hidden field).
+type scimStep struct {
+	*stepBase
+	// pasting says b.form is the pasted-secret field, not the answers.
+	pasting bool
+	pasted  string
+}
 
 func newSCIMStep(c *Common) Component {
 	b := newStepBase(c, steps.SCIM, &scimFields{}, scimHooks{c: c})
 	b.valuesFirst = true
-	return &scimStep{b}
+	return &scimStep{stepBase: b}
 }
 
 func (f *scimFields) form(in model.Inputs, _ Snapshot) *huh.Form {
@@ -106,7 +113,7 @@ func (h scimHooks) extra(width int) string {
 	if s.IdP == nil || !s.IdP.SCIMConfig.Enabled {
 		return ""
 	}
-	text := "Cloudflare shows the SCIM secret once: jcaccess keeps it in memory until you quit and never writes it down. Lost it? Press g here, or run jcaccess apply --regenerate-scim-secret, then give JumpCloud the new Token Key."
+	text := "Cloudflare shows the SCIM secret once: jcaccess keeps it in memory until you quit and never writes it down. Lost it? g (or jcaccess apply --regenerate-scim-secret) asks Cloudflare for a new one; p takes one regenerated in the dashboard, hidden, and checks it."
 	return h.c.Styles.Dim.Render(wrapIndent(text, width, ""))
 }
 
@@ -117,16 +124,86 @@ func (s *scimStep) canRegenerate() bool {
 
 func (s *scimStep) Update(msg tea.Msg) tea.Cmd {
 	s.touch(msg)
-	if k, ok := msg.(tea.KeyPressMsg); ok && !s.editing && !s.confirmApply && key.Matches(k, s.c.Keys.Regenerate) && s.canRegenerate() {
-		return s.requestRun(s.inputs(), nil, true)
+	if s.pasting {
+		return s.updatePaste(msg)
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && !s.editing && !s.confirmApply && s.canRegenerate() {
+		switch {
+		case key.Matches(k, s.c.Keys.Regenerate):
+			return s.requestRun(s.inputs(), nil, true)
+		case key.Matches(k, s.c.Keys.Paste):
+			return s.startPaste()
+		}
 	}
 	return s.stepBase.Update(msg)
+}
+
+// startPaste asks for a secret regenerated in the dashboard, hidden as the
+// API token is, in the place of the answers' form.
+func (s *scimStep) startPaste() tea.Cmd {
+	s.ver++
+	s.pasted = ""
+	s.form = pastedSecretForm(&s.pasted).WithTheme(s.c.Styles.Form).WithKeyMap(s.c.Keys.Form).WithShowHelp(false)
+	s.sizeForm()
+	s.editing, s.pasting = true, true
+	s.vp.GotoTop()
+	return s.form.Init()
+}
+
+// pastedSecretForm asks for a SCIM secret regenerated in the dashboard,
+// hidden: the full-screen and the accessible mode share it.
+func pastedSecretForm(v *string) *huh.Form {
+	return huh.NewForm(huh.NewGroup(
+		huh.NewInput().Title("SCIM secret from Regenerate Secret").
+			Description("Zero Trust > Integrations > Identity providers > Edit > Regenerate Secret; hidden, never saved").
+			EchoMode(huh.EchoModePassword).
+			Value(v).
+			Validate(func(s string) error {
+				if strings.TrimSpace(s) == "" {
+					return errors.New("paste the secret Cloudflare showed after Regenerate Secret (esc: cancel)")
+				}
+				return nil
+			}),
+	))
+}
+
+// updatePaste feeds the secret field; the runs' messages still reach the
+// step underneath.
+func (s *scimStep) updatePaste(msg tea.Msg) tea.Cmd {
+	switch msg.(type) {
+	case runBeganMsg, runStartedMsg, checkDoneMsg, runDoneMsg, runCancelledMsg, appliedMsg:
+		return s.stepBase.Update(msg)
+	}
+	m, cmd := s.form.Update(msg)
+	s.form = m.(*huh.Form)
+	switch s.form.State {
+	case huh.StateCompleted:
+		secret := model.NewSecret(strings.TrimSpace(s.pasted))
+		s.endPaste()
+		return tea.Batch(cmd, send(runRequest{Step: s.id, Inputs: s.inputs(), SCIMSecret: &secret}))
+	case huh.StateAborted:
+		s.endPaste()
+		return status("No secret given.")
+	}
+	return cmd
+}
+
+func (s *scimStep) endPaste() {
+	s.ver++
+	s.editing, s.pasting, s.form, s.pasted = false, false, nil, ""
+}
+
+func (s *scimStep) Leave() {
+	if s.pasting {
+		s.endPaste()
+	}
+	s.stepBase.Leave()
 }
 
 func (s *scimStep) ShortHelp() []key.Binding {
 	bs := s.stepBase.ShortHelp()
 	if !s.editing && !s.confirmApply && s.canRegenerate() {
-		bs = append(bs, s.c.Keys.Regenerate)
+		bs = append(bs, s.c.Keys.Regenerate, s.c.Keys.Paste)
 	}
 	return bs
 }

@@ -272,6 +272,28 @@ func TestRegenerateSecretWithoutTheEndpointPointsToTheDashboard(t *testing.T) {
 	if now := w.api.IdPs()[0].SCIMSecret; now != old {
 		t.Fatal("the secret changed")
 	}
+
+	// The admin regenerates it in the dashboard and pastes it (hidden):
+	// the scim step checks it against the SCIM endpoint.
+	fresh, err := w.api.RegenerateSCIMSecret(w.api.IdPs()[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 60})
+	d.press("p")
+	d.mustSee("SCIM secret from Regenerate Secret")
+	d.typeText("not-the-secret")
+	if strings.Contains(d.screen(), "not-the-secret") {
+		t.Fatal("the pasted secret is shown as typed")
+	}
+	d.press("enter")
+	d.mustSee("rejects the secret you gave")
+	d.press("p")
+	d.typeText(fresh)
+	d.press("enter")
+	d.mustSee("accepts the secret you gave")
+	d.press("v")
+	d.mustSee(fresh)
 }
 
 func TestHelpListsEveryKey(t *testing.T) {
