@@ -169,7 +169,7 @@ func TestKeyAndRoleErrorsBecomeTheirFindings(t *testing.T) {
 			if strings.Contains(in.Findings[0].Message, key) || strings.Contains(in.Err.Error(), key) {
 				t.Errorf("the key leaked: %s", in.Findings[0].Message)
 			}
-			if !strings.Contains(in.Findings[0].Message, "JUMPCLOUD_") && !strings.Contains(in.Findings[0].Message, "Administrator role") {
+			if !strings.Contains(in.Findings[0].Message, "JUMPCLOUD_") && !strings.Contains(in.Findings[0].Message, "Administrator With Billing role") {
 				t.Errorf("the message says no fix: %s", in.Findings[0].Message)
 			}
 		})
@@ -388,7 +388,7 @@ func TestCreateFromCatalogThenBindThenNothingLeft(t *testing.T) {
 			"config": map[string]any{
 				"idpEntityId": map[string]any{"label": "IdP Entity ID", "value": "YOURDOMAIN"}, "spEntityId": map[string]any{"value": "YOURDOMAIN"},
 				"acsUrl": map[string]any{"value": "https://YOURDOMAIN/cdn-cgi/access/callback"}, "signAssertion": map[string]any{"value": true},
-				"idpPrivateKey": map[string]any{"value": "-----BEGIN PRIVATE KEY-----TEMPLATEKEYSHOULDNOTBECOPIED"},
+				"idpPrivateKey":      map[string]any{"value": "-----BEGIN PRIVATE KEY-----TEMPLATEKEYSHOULDNOTBECOPIED"},
 				"databaseAttributes": map[string]any{"value": []any{map[string]any{"name": "email", "value": "email"}}},
 			}},
 	}
