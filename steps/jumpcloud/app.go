@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"jcaccess/model"
 )
@@ -139,7 +140,7 @@ func parseApp(raw json.RawMessage) (App, error) {
 		var key string
 		if json.Unmarshal(b, &key) == nil && key != "" {
 			v.HasPrivateKey = true
-			model.NewSecret(key)
+			rememberKey(key)
 		}
 	}
 	return a, nil
@@ -271,4 +272,17 @@ func applyPatch(top map[string]json.RawMessage, patch ConfigPatch) ([]byte, erro
 	}
 	out["config"] = b
 	return json.Marshal(out)
+}
+
+// rememberKey registers a private key with model.Scrub: whole, and each
+// line of it, so an answer or error that echoes it in another layout
+// (one line, escaped newlines) is scrubbed too.
+func rememberKey(key string) {
+	model.NewSecret(key)
+	for _, line := range strings.Split(key, "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "-----") {
+			model.NewSecret(line)
+		}
+	}
 }

@@ -73,9 +73,8 @@ type Options struct {
 	// ReadOnly refuses every request that is not a GET, in the client
 	// itself: plan, check and a dry run cannot write whatever a step asks.
 	ReadOnly bool
-	// Retries of a request answered 429 or 503 (default 3). Other
-	// failures are not retried: a POST whose answer was lost may have
-	// happened.
+	// Retries of a request answered 429 (or a GET answered 503), default
+	// 3. Other failures are not retried (see retryable).
 	Retries int
 	// Timeout of one HTTP attempt (default 20 s); Deadline of one call with
 	// all its retries (default 60 s).
@@ -185,10 +184,10 @@ type request struct {
 	accept string // "" means application/json
 }
 
-// do sends one request and returns the body of a 2xx answer. 429 and 503
-// are retried after Retry-After (or a bounded backoff): the server refused
-// before doing anything, so even a POST is safe to send again. Any other
-// failure comes back as an *APIError.
+// do sends one request and returns the body of a 2xx answer, retrying
+// what retryable allows after Retry-After (or a bounded backoff); JumpCloud
+// publishes no rate limit (docs §3), so the wait is the server's word,
+// capped. Any failure comes back as an *APIError.
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	if c.readOnly && r.method != http.MethodGet {
 		return nil, &APIError{Op: r.op, Kind: KindReadOnly, err: ErrReadOnly}
@@ -205,7 +204,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		if err == nil {
 			return raw, nil
 		}
-		if res == nil || !(res.StatusCode == http.StatusTooManyRequests || res.StatusCode == http.StatusServiceUnavailable) || attempt >= c.retries {
+		if !retryable(r.method, res) || attempt >= c.retries {
 			return nil, c.newAPIError(r.op, res, raw, err, attempt)
 		}
 		wait := retryDelay(res, attempt)
@@ -216,6 +215,18 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 			return nil, c.newAPIError(r.op, nil, nil, serr, attempt)
 		}
 	}
+}
+
+// retryable: 429 says the request was refused before anything happened,
+// so any method is sent again; 503 may come from a proxy after JumpCloud
+// acted, so only a GET is. Transport failures are not retried: a write
+// whose answer was lost may have happened, and a read is cheap to run
+// again by hand.
+func retryable(method string, res *http.Response) bool {
+	if res == nil {
+		return false
+	}
+	return res.StatusCode == http.StatusTooManyRequests || res.StatusCode == http.StatusServiceUnavailable && method == http.MethodGet
 }
 
 // attempt is one HTTP exchange under the per-attempt timeout. res is set

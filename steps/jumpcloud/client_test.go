@@ -487,3 +487,42 @@ func TestMetadata(t *testing.T) {
 		t.Errorf("missing metadata: %v", err)
 	}
 }
+
+func TestServiceUnavailableIsRetriedOnlyForReads(t *testing.T) {
+	var gets, posts int
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" {
+			gets++
+		} else {
+			posts++
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer ts.Close()
+	s := &sleeps{}
+	c, _ := jumpcloud.New(jumpcloud.Options{BaseURL: ts.URL, Key: model.NewSecret(key), HTTP: ts.Client(), Sleep: s.sleep, Retries: 2})
+	if _, err := c.ListApps(context.Background()); jumpcloud.KindOf(err) != jumpcloud.KindServer || gets != 3 {
+		t.Errorf("GET: %d attempts, %v", gets, err)
+	}
+	if err := c.BindGroup(context.Background(), "app1", "g1"); jumpcloud.KindOf(err) != jumpcloud.KindServer || posts != 1 {
+		t.Errorf("POST: %d attempts, %v", posts, err)
+	}
+}
+
+func TestErrorEchoingAPrivateKeyIsScrubbed(t *testing.T) {
+	f := fakeWithApp(t)
+	c, _ := client(t, f, "", false)
+	if _, err := c.GetApp(context.Background(), "app1"); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]any{"code": 400, "message": "invalid idpPrivateKey " + jumpcloudtest.PrivateKey + " key " + key})
+	}))
+	defer ts.Close()
+	c2, _ := jumpcloud.New(jumpcloud.Options{BaseURL: ts.URL, Key: model.NewSecret(key), HTTP: ts.Client()})
+	_, err := c2.CreateApp(context.Background(), json.RawMessage(`{}`))
+	if err == nil || strings.Contains(err.Error(), "MIIJQw") || strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "400") {
+		t.Fatalf("err %v", err)
+	}
+}

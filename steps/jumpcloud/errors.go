@@ -54,6 +54,8 @@ func (e *APIError) Error() string {
 		}
 	case e.err != nil:
 		b.WriteString(e.err.Error())
+	case e.Detail != "":
+		b.WriteString(e.Detail)
 	}
 	if e.Hint != "" {
 		b.WriteString("; ")
@@ -175,6 +177,9 @@ func errorMessage(raw []byte) string {
 			msg = s
 		}
 	}
+	// Scrub before escaping and cutting: an echoed key is matched as the
+	// raw text it was registered as.
+	msg = model.Scrub(msg)
 	if r := []rune(msg); len(r) > maxDetail {
 		msg = string(r[:maxDetail]) + "…"
 	}

@@ -78,7 +78,6 @@ func unexpected(op, want string, err error) *APIError {
 		} else {
 			ae.Detail = "a field of another type than documented"
 		}
-		ae.Status = 200
 	}
 	return ae
 }

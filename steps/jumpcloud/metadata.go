@@ -66,7 +66,7 @@ func (c *Client) Metadata(ctx context.Context, appID string) ([]byte, error) {
 		return nil, err
 	}
 	if !bytes.Contains(raw, []byte("EntityDescriptor")) {
-		return nil, &APIError{Op: op, Kind: KindUnexpected, Status: 200, Hint: "the answer is not SAML metadata; export it in the console instead (SSO tab > Export Metadata) and give jcaccess the file"}
+		return nil, &APIError{Op: op, Kind: KindUnexpected, Detail: "the answer is not SAML metadata", Hint: "export it in the console instead (SSO tab > Export Metadata) and give jcaccess the file"}
 	}
 	return raw, nil
 }
