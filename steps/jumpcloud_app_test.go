@@ -106,3 +106,26 @@ func TestJumpCloudDriftIsAnErrorWithoutChangesAndAChangeWithThem(t *testing.T) {
 	}
 	hasCode(t, rep.Step(JumpCloudApp).Findings, jc.CodeAppMatches, model.SeverityInfo)
 }
+
+func TestFlowOffersTheJumpCloudAppStepItsChanges(t *testing.T) {
+	w := newWorld(t)
+	f := jcFake(t, w.domain)
+	f.Apps[0]["config"].(map[string]any)["includeGroups"].(map[string]any)["value"] = false
+	env := w.env(tokWrite, false)
+	env.JumpCloud, env.JumpCloudChanges = jcClient(t, f, false), true
+	flow := NewFlow(env, FlowOptions{})
+	in := env.Session.Inputs
+	res := flow.Run(context.Background(), Request{Step: JumpCloudApp, Inputs: in}, nil)
+	if len(res.Changes) != 1 || res.Changes[0].Service != model.ServiceJumpCloud || res.Changes[0].Method != "PUT" {
+		t.Fatalf("changes %+v, findings %v", res.Changes, res.Findings)
+	}
+	hasCode(t, res.Findings, jc.CodeGroupsAttributeOff, model.SeverityWarning)
+	hasCode(t, res.Findings, "not_applied", model.SeverityWarning)
+	if _, err := flow.Apply(context.Background(), res.Changes); err != nil {
+		t.Fatal(err)
+	}
+	res = flow.Run(context.Background(), Request{Step: JumpCloudApp, Inputs: in}, nil)
+	if len(res.Changes) != 0 || env.Session.Step(string(JumpCloudApp)).Status != model.StatusVerified {
+		t.Fatalf("after apply: changes %+v, findings %v", res.Changes, res.Findings)
+	}
+}
