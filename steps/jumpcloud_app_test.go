@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"jcaccess/model"
@@ -127,5 +128,37 @@ func TestFlowOffersTheJumpCloudAppStepItsChanges(t *testing.T) {
 	res = flow.Run(context.Background(), Request{Step: JumpCloudApp, Inputs: in}, nil)
 	if len(res.Changes) != 0 || env.Session.Step(string(JumpCloudApp)).Status != model.StatusVerified {
 		t.Fatalf("after apply: changes %+v, findings %v", res.Changes, res.Findings)
+	}
+}
+
+func TestJumpCloudMetadataThroughTheAPIOrANoteToExport(t *testing.T) {
+	w := newWorld(t)
+	f := jcFake(t, w.domain)
+	f.Metadata["app1"] = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://` + w.domain + `/"/>`
+	env := w.env(tokWrite, true)
+	if _, fs := JumpCloudMetadata(context.Background(), env); len(fs) != 1 || fs[0].Code != jc.CodeMetadataUnavailable {
+		t.Fatalf("without a client: %v", fs)
+	}
+	env.JumpCloud = jcClient(t, f, true)
+	RunStep(context.Background(), env, jumpCloudAppStep{})
+	xml, fs := JumpCloudMetadata(context.Background(), env)
+	if len(fs) != 0 || !strings.Contains(string(xml), w.domain) {
+		t.Fatalf("%s %v", xml, fs)
+	}
+	delete(f.Metadata, "app1")
+	if _, fs := JumpCloudMetadata(context.Background(), env); len(fs) != 1 || fs[0].Severity != model.SeverityWarning || !strings.Contains(fs[0].Message, "Export Metadata") {
+		t.Fatalf("endpoint failing: %v", fs)
+	}
+}
+
+func TestWithoutAClientTheStepKeepsItsEvidenceCheck(t *testing.T) {
+	w := newWorld(t)
+	env := w.env(tokWrite, true)
+	cs := jumpCloudAppStep{}.Checks(env)
+	if len(cs) != 1 || cs[0].Name != "the app's values are confirmed" {
+		t.Fatalf("checks %+v", cs)
+	}
+	if ch, err := (jumpCloudAppStep{}).Plan(context.Background(), env); ch != nil || err != nil {
+		t.Fatalf("plan %v %v", ch, err)
 	}
 }
