@@ -301,6 +301,16 @@ func TestFindingTheApp(t *testing.T) {
 			t.Fatalf("%v", in.Findings)
 		}
 	})
+	t.Run("a wanted group not bound", func(t *testing.T) {
+		f := fakeWithApp(t)
+		c, _ := client(t, f, "", true)
+		w := want()
+		w.Groups = []string{"Engineering", "Sales"}
+		in := jumpcloud.Inspect(context.Background(), c, w)
+		if got := in.Findings.Codes(); !reflect.DeepEqual(got, []string{jumpcloud.CodeGroupNotBound}) || !strings.Contains(in.Findings[0].Message, `"Sales"`) {
+			t.Fatalf("%v", in.Findings)
+		}
+	})
 	t.Run("unknown and duplicate wanted groups", func(t *testing.T) {
 		f := fakeWithApp(t)
 		f.Groups = append(f.Groups, map[string]any{"id": "g3", "name": "Sales"})

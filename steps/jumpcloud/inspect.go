@@ -301,11 +301,13 @@ func judge(v AppView, bound, wanted []Group, want Want) model.Findings {
 	}
 	fs = append(fs, emailFindings(v, want)...)
 	for _, g := range missingBindings(bound, wanted) {
-		sev, then := model.SeverityError, "bind it in the console (the application's User Groups tab)"
+		// A warning either way: the setup works for the groups that are
+		// bound; this group's members are denied until it is.
+		then := "its members are denied; bind it in the console (the application's User Groups tab)"
 		if want.Fix {
-			sev, then = model.SeverityWarning, "apply will bind it"
+			then = "apply will bind it"
 		}
-		fs = append(fs, newFinding(sev, CodeGroupNotBound, "user group %q is not bound to SSO application %s: %s", model.Printable(g.Name), describe(v), then))
+		fs = append(fs, newFinding(model.SeverityWarning, CodeGroupNotBound, "user group %q is not bound to SSO application %s: %s", model.Printable(g.Name), describe(v), then))
 	}
 	if len(bound) == 0 && (len(wanted) == 0 || !want.Fix) {
 		fs = append(fs, newFinding(model.SeverityWarning, CodeNoGroupsBound,
