@@ -6,8 +6,11 @@ import "encoding/json"
 // as it will be sent (terraform plan style). Values the server computes are
 // listed in KnownAfterApply rather than guessed.
 type Change struct {
-	Step            string          `json:"step"`
-	Action          string          `json:"action"` // create, update, refresh_secret
+	Step string `json:"step"`
+	// Service is the API the change goes to: "" is Cloudflare,
+	// ServiceJumpCloud JumpCloud's admin API. The engine dispatches on it.
+	Service         string          `json:"service,omitempty"`
+	Action          string          `json:"action"` // create, update, refresh_secret, bind
 	Summary         string          `json:"summary"`
 	Method          string          `json:"method"`
 	Path            string          `json:"path"`
@@ -22,3 +25,6 @@ type FieldDiff struct {
 	From  string `json:"from"`
 	To    string `json:"to"`
 }
+
+// ServiceJumpCloud marks a change sent to JumpCloud's admin API.
+const ServiceJumpCloud = "jumpcloud"

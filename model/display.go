@@ -18,10 +18,11 @@ import (
 // abbreviates and escapes (Printable), here, for the wizard and the plan
 // command alike.
 
-// Sign marks the action in a plan: + create, ~ update, ! a new secret.
+// Sign marks the action in a plan: + create (or bind a group), ~ update,
+// ! a new secret.
 func (c Change) Sign() string {
 	switch c.Action {
-	case "create":
+	case "create", "bind":
 		return "+"
 	case "update":
 		return "~"

@@ -11,6 +11,20 @@ type Inputs struct {
 	AccountID  string     `yaml:"account_id" json:"account_id,omitempty"`
 	IdP        IdPInputs  `yaml:"idp" json:"idp"`
 	SCIM       SCIMInputs `yaml:"scim" json:"scim"`
+	// JumpCloud is used only when jcaccess is given a JumpCloud API key.
+	JumpCloud JumpCloudInputs `yaml:"jumpcloud" json:"jumpcloud,omitzero"`
+}
+
+// JumpCloudInputs say which JumpCloud SSO application is this setup's and
+// which user groups may sign in through it.
+type JumpCloudInputs struct {
+	// AppLabel is the application's display label, used to find it when
+	// no application has this team's ACS URL or SP Entity ID, and to name
+	// one jcaccess creates ("" means "Cloudflare Access").
+	AppLabel string `yaml:"app_label" json:"app_label,omitempty"`
+	// Groups are the names of the user groups to bind to the application;
+	// each must name exactly one JumpCloud user group.
+	Groups []string `yaml:"groups" json:"groups,omitempty"`
 }
 
 // IdPInputs configure the Cloudflare SAML login method.
@@ -87,5 +101,6 @@ func (in Inputs) CallbackURL() string { return "https://" + in.Domain() + "/cdn-
 func (in Inputs) Clone() Inputs {
 	in.IdP.Attributes = slices.Clone(in.IdP.Attributes)
 	in.IdP.HeaderAttributes = slices.Clone(in.IdP.HeaderAttributes)
+	in.JumpCloud.Groups = slices.Clone(in.JumpCloud.Groups)
 	return in
 }

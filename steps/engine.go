@@ -286,7 +286,9 @@ func ApplyChanges(ctx context.Context, env *Env, changes []model.Change, save Sa
 	for _, ch := range changes {
 		var got cloudflare.IdP
 		var err error
-		if ch.Action == "create" {
+		if ch.Service == model.ServiceJumpCloud {
+			err = applyJumpCloud(ctx, env, ch)
+		} else if ch.Action == "create" {
 			got, err = create(ctx, env, ch)
 		} else {
 			got, err = env.CF.Send(ctx, ch)

@@ -172,8 +172,14 @@ func (f *Flow) notSent(changes []model.Change) model.Finding {
 // belongs to the scim step.
 var planners = []ID{CloudflareIdP, SCIM}
 
-// changesOf plans the changes that belong to one step.
+// changesOf plans the changes that belong to one step. The jumpcloud-app
+// step plans only its own (JumpCloud) changes, so it is asked alone: the
+// Cloudflare planners need the metadata, which comes after it.
 func changesOf(ctx context.Context, env *Env, id ID) ([]model.Change, error) {
+	if id == JumpCloudApp {
+		s, _ := ByID(id)
+		return s.Plan(ctx, env)
+	}
 	if !slices.Contains(planners, id) {
 		return nil, nil
 	}

@@ -2,8 +2,10 @@ package steps
 
 import (
 	"context"
+	"fmt"
 
 	"jcaccess/model"
+	"jcaccess/steps/jumpcloud"
 )
 
 type jumpCloudAppStep struct{ base }
@@ -26,9 +28,14 @@ func (jumpCloudAppStep) Values(env *Env) []Value {
 	}
 }
 
-// Checks: no API shows jcaccess the app's fields, so the step is confirmed
-// only by evidence other steps record in the session (confirmJumpCloudApp).
-func (jumpCloudAppStep) Checks(env *Env) []Check {
+// Checks: with a JumpCloud client, the API shows the app's fields
+// (apiChecks). Without one, no API shows jcaccess the app's fields, so the
+// step is confirmed only by evidence other steps record in the session
+// (confirmJumpCloudApp).
+func (s jumpCloudAppStep) Checks(env *Env) []Check {
+	if env.JumpCloud != nil {
+		return s.apiChecks(env)
+	}
 	return []Check{{Name: "the app's values are confirmed", Run: func(context.Context) model.Findings {
 		return jumpCloudAppEvidence(env.Session, env.inputs())
 	}}}
@@ -67,6 +74,11 @@ func confirmJumpCloudApp(env *Env, after ID) {
 	if after != Metadata && after != Test {
 		return
 	}
+	if env.JumpCloud != nil {
+		// The API read the app itself: later evidence must not replace
+		// what it found.
+		return
+	}
 	if _, ok := env.Session.Steps[string(JumpCloudApp)]; !ok {
 		return
 	}
@@ -75,4 +87,109 @@ func confirmJumpCloudApp(env *Env, after ID) {
 		fs[i].Step, fs[i].Check = string(JumpCloudApp), "the app's values are confirmed"
 	}
 	env.Session.Record(string(JumpCloudApp), fs, env.now())
+}
+
+// The API side of the step: with Deps.JumpCloud set, JumpCloud's admin API
+// shows the application, and the rules live in package jumpcloud (Inspect
+// judges, Plan proposes, Client.Apply sends); the step only feeds them the
+// inputs and keeps what they found.
+
+// jumpCloudAPICheck is the check's name in reports.
+const jumpCloudAPICheck = "the app's values, read through JumpCloud's API"
+
+// jumpCloudWant is what this setup needs of the application.
+func jumpCloudWant(env *Env) jumpcloud.Want {
+	in := env.inputs()
+	return jumpcloud.Want{
+		IdPEntityID:     in.IdPEntityID(),
+		SPEntityID:      in.CallbackURL(),
+		ACSURL:          in.CallbackURL(),
+		GroupsAttribute: GroupsAttribute,
+		EmailAttribute:  in.IdP.EmailAttributeName,
+		Label:           in.JumpCloud.AppLabel,
+		Groups:          in.JumpCloud.Groups,
+		Fix:             env.JumpCloudChanges,
+	}
+}
+
+func (jumpCloudAppStep) apiChecks(env *Env) []Check {
+	return []Check{{Name: jumpCloudAPICheck, Run: func(ctx context.Context) model.Findings {
+		insp := jumpcloud.Inspect(ctx, env.JumpCloud, jumpCloudWant(env))
+		env.setJumpCloudInspection(&insp)
+		return insp.Findings
+	}}}
+}
+
+// Plan proposes JumpCloud changes only when they are allowed and a client
+// read the application in this run.
+func (jumpCloudAppStep) Plan(_ context.Context, env *Env) ([]model.Change, error) {
+	if env.JumpCloud == nil || !env.JumpCloudChanges {
+		return nil, nil
+	}
+	insp := env.jumpCloudInspection()
+	if insp == nil {
+		return nil, nil
+	}
+	return jumpcloud.Plan(*insp, jumpCloudWant(env), string(JumpCloudApp))
+}
+
+// applyJumpCloud sends one JumpCloud change through the client; a create's
+// new application ID is kept for the binds that follow it.
+func applyJumpCloud(ctx context.Context, env *Env, ch model.Change) error {
+	if env.JumpCloud == nil {
+		return fmt.Errorf("%s: no JumpCloud API key was given to this run, so nothing was sent to JumpCloud; set JUMPCLOUD_API_KEY and run apply again", ch.Summary)
+	}
+	res, err := env.JumpCloud.Apply(ctx, ch, env.JumpCloudAppID())
+	if err != nil {
+		return err
+	}
+	env.setJumpCloudAppID(res.AppID)
+	return nil
+}
+
+// JumpCloudAppID is the ID of the application the last read found, or
+// that this apply created; "" when neither.
+func (e *Env) JumpCloudAppID() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.jcAppID
+}
+
+func (e *Env) setJumpCloudAppID(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.jcAppID = id
+}
+
+func (e *Env) jumpCloudInspection() *jumpcloud.Inspection {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.jc
+}
+
+func (e *Env) setJumpCloudInspection(in *jumpcloud.Inspection) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.jc = in
+	if in.App != nil {
+		e.jcAppID = in.App.ID
+	}
+}
+
+// JumpCloudMetadata fetches the application's metadata through JumpCloud's
+// undocumented endpoint (docs/reference/jumpcloud-api.md §9). It needs a
+// client and an application found by this run's jumpcloud-app check (or
+// created by this apply). On any error the caller falls back to the
+// exported file (the metadata step's input) and shows the returned
+// finding, which says so.
+func JumpCloudMetadata(ctx context.Context, env *Env) ([]byte, model.Findings) {
+	id := env.JumpCloudAppID()
+	if env.JumpCloud == nil || id == "" {
+		return nil, model.Findings{finding(model.SeverityInfo, jumpcloud.CodeMetadataUnavailable, "the metadata is not fetched from JumpCloud (no API key, or no application found yet): export it in the console (SSO tab > Export Metadata) and give jcaccess the file")}
+	}
+	xml, err := env.JumpCloud.Metadata(ctx, id)
+	if err != nil {
+		return nil, model.Findings{finding(model.SeverityWarning, jumpcloud.CodeMetadataUnavailable, "fetching the metadata through JumpCloud's API failed (the endpoint is undocumented): %v; export it in the console instead (SSO tab > Export Metadata) and give jcaccess the file", err)}
+	}
+	return xml, nil
 }

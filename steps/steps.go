@@ -12,6 +12,7 @@ import (
 
 	"jcaccess/model"
 	"jcaccess/steps/cloudflare"
+	"jcaccess/steps/jumpcloud"
 	"jcaccess/steps/samlmeta"
 )
 
@@ -99,6 +100,14 @@ type Deps struct {
 	// LockAccount) around a create, so two runs under different team names
 	// never create in one account at once. Nil takes no lock.
 	LockAccount func(accountID string) (release func(), err error)
+	// JumpCloud, when set, lets the jumpcloud-app step read the SSO
+	// application through JumpCloud's admin API instead of taking the
+	// admin's word for it. A read-only client suits plan and check.
+	JumpCloud *jumpcloud.Client
+	// JumpCloudChanges lets plan propose, and apply make, changes in
+	// JumpCloud (create the application, fix its values, bind groups).
+	// Off, drift is an error the admin fixes in the console.
+	JumpCloudChanges bool
 	// CreateBackoff replaces the waits before a create that failed for a
 	// transient reason is sent again (nil: 2 s, then 5 s).
 	CreateBackoff []time.Duration
@@ -135,6 +144,10 @@ type Env struct {
 	idpsAt   time.Time
 	meta     *samlmeta.Report
 	existing *cloudflare.IdP
+	// jc is the last read of JumpCloud (jumpcloud-app step's check), and
+	// jcAppID the application it found or this apply created.
+	jc      *jumpcloud.Inspection
+	jcAppID string
 }
 
 func (e *Env) now() time.Time {
