@@ -36,7 +36,6 @@ func newAPIClient(t *testing.T, idp *jumpcloud.IdP, ts *httptest.Server) *apiCli
 	if err != nil {
 		t.Fatal(err)
 	}
-	idp.SetAPIKey(apiKey)
 	tr := v.Transport(ts.Client().Transport, t.Errorf)
 	c := &apiClient{t: t, base: ts.URL, key: apiKey, hdr: map[string]string{}, hc: &http.Client{Transport: tr}, tr: tr}
 	t.Cleanup(func() {
@@ -60,6 +59,7 @@ func newAPIIdP(t *testing.T) (*jumpcloud.IdP, *apiClient) {
 		t.Fatal(err)
 	}
 	t.Cleanup(ts.Close)
+	idp.SetAPIKey(apiKey)
 	return idp, newAPIClient(t, idp, ts)
 }
 
@@ -412,5 +412,133 @@ func TestAdminAPIGroupsPagingAndFilter(t *testing.T) {
 		t.Errorf("template filter: %d %v", st, out)
 	} else if _, one := c.obj(http.MethodGet, "/api/application-templates/"+res[0].(map[string]any)["_id"].(string), nil); one["name"] != "custom-saml" {
 		t.Errorf("GET one template: %v", one)
+	}
+}
+
+// An organization without the app: creating it and binding a group through
+// the API is what makes the SSO login work, through a real SAML round trip
+// to the fake Cloudflare.
+func TestAdminAPICreatedAppSignsIn(t *testing.T) {
+	w := newWorld(t)
+	oldCert := w.idp.Certificate()
+	w.idp.SetApp(jumpcloud.App{Missing: true})
+	w.idp.SetAPIKey(apiKey)
+	c := newAPIClient(t, w.idp, w.idpTS)
+
+	if st, out := c.obj(http.MethodGet, "/api/applications", nil); st != http.StatusOK || out["totalCount"] != float64(0) {
+		t.Fatalf("no app yet: GET /api/applications = %d %v", st, out)
+	}
+	if st, _ := w.login("alice@example.com"); st != http.StatusNotFound {
+		t.Fatalf("the SSO URL answers %d before the app exists, want 404", st)
+	}
+
+	callback := w.cf.CallbackURL()
+	ssoURL := w.idpTS.URL + "/saml2/" + jumpcloud.DefaultLabel
+	st, app := c.obj(http.MethodPost, "/api/applications", map[string]any{
+		"name": "cloudflareaccess", "displayLabel": "Cloudflare Access", "ssoUrl": ssoURL,
+		"config": map[string]any{
+			"idpEntityId":         map[string]any{"value": "https://" + w.cf.AuthDomain() + "/"},
+			"spEntityId":          map[string]any{"value": callback},
+			"acsUrl":              map[string]any{"value": callback},
+			"includeGroups":       map[string]any{"value": true},
+			"groupsAttributeName": map[string]any{"value": "groups"},
+		},
+	})
+	if st != http.StatusOK || app["ssoUrl"] != ssoURL || value(app, "acsUrl") != callback {
+		t.Fatalf("POST /api/applications: %d %v", st, app)
+	}
+	id := app["_id"].(string)
+	if w.idp.Certificate().Equal(oldCert) {
+		t.Error("the new application reuses the old signing certificate; JumpCloud generates one per app")
+	}
+
+	// No group is bound: JumpCloud denies the user.
+	if st, text := w.login("alice@example.com"); st != http.StatusForbidden || !strings.Contains(text, jumpcloud.DeniedText) {
+		t.Fatalf("unbound app: %d %q, want JumpCloud's denial", st, text)
+	}
+	eng := w.idp.GroupID("engineering")
+	if st, _, b := c.do(http.MethodPost, "/api/v2/applications/"+id+"/associations", map[string]any{"op": "add", "type": "user_group", "id": eng}); st != http.StatusNoContent || len(b) != 0 {
+		t.Fatalf("bind engineering: %d %s, want 204 and no body", st, b)
+	}
+	if st, _, _ := c.do(http.MethodPost, "/api/v2/applications/"+id+"/associations", map[string]any{"op": "add", "type": "user_group", "id": eng}); st != http.StatusConflict {
+		t.Errorf("binding twice: %d, want 409", st)
+	}
+	if a := c.list("/api/v2/applications/" + id + "/associations?targets=user_group"); len(a) != 1 || a[0]["to"].(map[string]any)["id"] != eng {
+		t.Errorf("associations: %v", a)
+	}
+	if g := c.list("/api/v2/applications/" + id + "/usergroups"); len(g) != 1 || g[0]["id"] != eng || len(g[0]["paths"].([]any)) != 1 {
+		t.Errorf("usergroups traversal: %v", g)
+	}
+
+	// Cloudflare still trusts the old certificate: the assertion is refused
+	// until the new metadata is uploaded.
+	before := len(w.logins())
+	w.login("alice@example.com")
+	if l := w.logins(); len(l) != before+1 || l[len(l)-1].Error == "" {
+		t.Fatalf("with the old certificate pinned, logins = %+v, want a refused one", l[before:])
+	}
+	_, orgs := c.obj(http.MethodGet, "/api/organizations", nil)
+	org := orgs["results"].([]any)[0].(map[string]any)["_id"].(string)
+	st, _, xml := c.do(http.MethodGet, "/api/organizations/"+org+"/applications/"+id+"/metadata.xml", nil)
+	if st != http.StatusOK || !bytes.Equal(xml, w.idp.MetadataXML()) {
+		t.Fatalf("metadata.xml: %d", st)
+	}
+	w.reuploadMetadata()
+	if st, text := w.login("alice@example.com"); st != http.StatusOK || !strings.Contains(text, "Your connection works!") {
+		t.Fatalf("after create, bind and upload: %d %q", st, text)
+	}
+	l := w.logins()[len(w.logins())-1]
+	if l.Error != "" || l.Email != "alice@example.com" || !slices.Contains(l.Groups, "engineering") {
+		t.Fatalf("login = %+v", l)
+	}
+
+	// Unbinding denies again; deleting removes the SSO URL.
+	if st, _, _ := c.do(http.MethodPost, "/api/v2/applications/"+id+"/associations", map[string]any{"op": "remove", "type": "user_group", "id": eng}); st != http.StatusNoContent {
+		t.Fatalf("unbind: %d", st)
+	}
+	if st, _ := w.login("alice@example.com"); st != http.StatusForbidden {
+		t.Errorf("after unbinding: %d, want 403", st)
+	}
+	if st, del := c.obj(http.MethodDelete, "/api/applications/"+id, nil); st != http.StatusOK || del["_id"] != id {
+		t.Fatalf("DELETE: %d %v", st, del)
+	}
+	if st, _ := w.login("alice@example.com"); st != http.StatusNotFound {
+		t.Errorf("after DELETE the SSO URL answers %d, want 404", st)
+	}
+	if st, _, _ := c.do(http.MethodGet, "/api/applications/"+id, nil); st != http.StatusNotFound {
+		t.Errorf("GET a deleted app: %d, want 404", st)
+	}
+}
+
+// The app's state survives a restore; the API key does not.
+func TestAdminAPIStateIsSavedButNotTheKey(t *testing.T) {
+	idp, c := newAPIIdP(t)
+	id := c.theApp()["_id"].(string)
+	body := putBody(c.theApp())
+	body["x-vendor"] = "kept"
+	if st, _ := c.obj(http.MethodPut, "/api/applications/"+id, body); st != http.StatusOK {
+		t.Fatalf("PUT: %d", st)
+	}
+	snap, err := idp.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(snap), apiKey) {
+		t.Error("the snapshot holds the API key")
+	}
+	restored, err := jumpcloud.RestoreIdP(jumpcloud.IdPOptions{BaseURL: idp.BaseURL()}, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(restored.Handler())
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	c2 := newAPIClient(t, restored, ts)
+	if st, _, _ := c2.do(http.MethodGet, "/api/applications", nil); st != http.StatusUnauthorized {
+		t.Errorf("the restored IdP accepts the old key: %d, want 401 (a restarted sandbox makes a new key)", st)
+	}
+	restored.SetAPIKey(apiKey)
+	if got := c2.theApp(); got["x-vendor"] != "kept" || got["_id"] != id {
+		t.Errorf("restored app: %v", got)
 	}
 }
