@@ -74,7 +74,8 @@ func newSandboxCmd(f *Factory) *cobra.Command {
 		Short: "Run the offline sandbox (a fake Cloudflare and JumpCloud) in the foreground",
 		Long: `sandbox runs an offline Cloudflare Zero Trust and JumpCloud on loopback, with a real SAML login
 and real SCIM traffic, until Ctrl+C. It prints the environment another shell needs to point
-jcaccess at it. Its world is kept in $JCACCESS_SANDBOX_DIR (default
+jcaccess at it, including JumpCloud's admin API (JUMPCLOUD_BASE_URL, and JUMPCLOUD_API_KEY, a
+new key each run). Its world is kept in $JCACCESS_SANDBOX_DIR (default
 $XDG_STATE_HOME/jcaccess-sandbox); --fresh starts a new one.`,
 		Example: "  jcaccess sandbox > sandbox.env   # then, in another shell: set -a; . ./sandbox.env; jcaccess plan --team sandbox --team-domain \"$JCACCESS_SANDBOX_TEAM_DOMAIN\" --metadata \"$JCACCESS_SANDBOX_METADATA\"",
 		Args:    exactArgs(0, "no arguments"),
