@@ -71,8 +71,8 @@ type Sandbox struct {
 	// jcAPIKey is the JumpCloud admin API key: random for each run (an
 	// admin's key is shown once, jumpcloud-api.md §1), never saved.
 	jcAPIKey model.Secret
-	unlock       func() // releases the folder's lock
-	closed       bool
+	unlock   func() // releases the folder's lock
+	closed   bool
 }
 
 // Start brings the world up (restoring it from Dir when there is one).
