@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"jcaccess/model"
 	"jcaccess/sandbox/jumpcloud"
 	"jcaccess/sandbox/jumpcloud/jcapicheck"
 )
@@ -184,5 +185,27 @@ func TestAppMissing(t *testing.T) {
 	}
 	if app := sb.JumpCloud.App(); app.Missing || app.ACSURL != in.CallbackURL() || len(app.BoundGroups) != 0 {
 		t.Errorf("the created app: %+v", app)
+	}
+}
+
+func TestJumpCloudAPIKnobsFromOptions(t *testing.T) {
+	sb, err := Start(Options{Dir: t.TempDir(), Fresh: true, KeyBits: 2048, JumpCloudAPI: jumpcloud.APIKnobs{RateLimitEvery: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	if st, b := newJCAPI(t, sb).do(http.MethodGet, "/api/organizations", nil); st != http.StatusTooManyRequests {
+		t.Errorf("RateLimitEvery 1: %d %s, want 429", st, b)
+	}
+}
+
+func TestAppMissingRefusesSCIMActivation(t *testing.T) {
+	sb := start(t, t.TempDir(), true)
+	if err := sb.Make(AppMissing); err != nil {
+		t.Fatal(err)
+	}
+	err := sb.ActivateSCIM(t.Context(), "https://"+sb.TeamDomain+"/scim", model.NewSecret("x"))
+	if err == nil || !strings.Contains(err.Error(), "no Cloudflare Access app") {
+		t.Errorf("ActivateSCIM without the app: %v", err)
 	}
 }

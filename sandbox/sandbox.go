@@ -43,6 +43,9 @@ type Options struct {
 	// CheckRequest judges each request to the fake Cloudflare API (see
 	// cfapi.Options.CheckRequest); tests set it to openapicheck.New().
 	CheckRequest func(r *http.Request, body []byte) error
+	// JumpCloudAPI are the JumpCloud admin API's knobs (a read-only role,
+	// a multi-tenant admin, a rate limit); none by default.
+	JumpCloudAPI jumpcloud.APIKnobs
 }
 
 // Sandbox is a running world.
@@ -117,6 +120,7 @@ func Start(opts Options) (*Sandbox, error) {
 	}
 	sb.jcAPIKey = model.NewSecret(jumpcloud.APIKeyPrefix + randomHex(20))
 	sb.JumpCloud.SetAPIKey(sb.jcAPIKey.Reveal())
+	sb.JumpCloud.SetAPIKnobs(opts.JumpCloudAPI)
 	sb.HTTPClient = sb.client()
 	for _, srv := range []struct {
 		ln net.Listener
@@ -311,6 +315,10 @@ var errForeignSCIM = errors.New("the sandbox's JumpCloud activates only this san
 // sandbox's JumpCloud sends the Token Key only to this sandbox's own SCIM
 // endpoint: a Base URL naming anything else is refused unsent.
 func (sb *Sandbox) ActivateSCIM(ctx context.Context, baseURL string, token model.Secret) error {
+	if sb.JumpCloud.App().Missing {
+		// Identity Management is a tab of the app (jumpcloud.md §3).
+		return errors.New("JumpCloud has no Cloudflare Access app to activate Identity Management in; create the app first (admin API POST /api/applications)")
+	}
 	if err := sb.ownSCIM(baseURL); err != nil {
 		return err
 	}

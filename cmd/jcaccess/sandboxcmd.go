@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"jcaccess/sandbox"
+	"jcaccess/sandbox/jumpcloud"
 )
 
 // sandboxDir is where the sandbox keeps its world: apart from the sessions,
@@ -69,6 +70,7 @@ func (f *Factory) startSandbox(o *setupOptions) (*sandbox.Sandbox, error) {
 func newSandboxCmd(f *Factory) *cobra.Command {
 	var fresh bool
 	var mistakes []string
+	var knobs jumpcloud.APIKnobs
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run the offline sandbox (a fake Cloudflare and JumpCloud) in the foreground",
@@ -84,7 +86,7 @@ $XDG_STATE_HOME/jcaccess-sandbox); --fresh starts a new one.`,
 			if err != nil {
 				return err
 			}
-			sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: fresh, Now: f.Now, CheckRequest: f.sandboxCheck})
+			sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: fresh, Now: f.Now, CheckRequest: f.sandboxCheck, JumpCloudAPI: knobs})
 			if err != nil {
 				return err
 			}
@@ -107,6 +109,9 @@ $XDG_STATE_HOME/jcaccess-sandbox); --fresh starts a new one.`,
 		},
 	}
 	cmd.Flags().BoolVar(&fresh, "fresh", false, "start a new world")
+	cmd.Flags().BoolVar(&knobs.ReadOnlyRole, "jumpcloud-read-only", false, "the JumpCloud API key's admin may not change SSO apps (writes answer 403)")
+	cmd.Flags().BoolVar(&knobs.MultiTenant, "jumpcloud-multi-tenant", false, "the JumpCloud API key's admin is multi-tenant (calls without x-org-id answer 401)")
+	cmd.Flags().IntVar(&knobs.RateLimitEvery, "jumpcloud-rate-limit", 0, "every Nth JumpCloud API request answers 429 with Retry-After (0: never)")
 	var names []string
 	for _, m := range sandbox.Mistakes() {
 		names = append(names, string(m))
