@@ -354,16 +354,19 @@ func listQuery(r *http.Request, items []map[string]any, v2 bool) (out []map[stri
 	return pg.of(kept), len(kept), nil
 }
 
-// selectFields keeps the listed top-level fields (V1 fields: space
-// separated) and _id, as Mongo-backed JumpCloud does; empty keeps all.
-func selectFields(items []map[string]any, fields string) []map[string]any {
-	want := strings.Fields(fields)
+// selectFields keeps the listed top-level fields and the id (idKey: V1
+// "_id", V2 "id"), as Mongo-backed JumpCloud does; none keeps all. V1
+// lists fields space separated, V2 comma separated (the traits).
+func selectFields(items []map[string]any, want []string, idKey string) []map[string]any {
 	if len(want) == 0 {
 		return items
 	}
 	out := make([]map[string]any, len(items))
 	for i, it := range items {
-		o := map[string]any{"_id": it["_id"]}
+		o := map[string]any{}
+		if id, ok := it[idKey]; ok {
+			o[idKey] = id
+		}
 		for _, f := range want {
 			if v, ok := it[f]; ok {
 				o[f] = v
@@ -381,7 +384,8 @@ func v1List(w http.ResponseWriter, r *http.Request, items []map[string]any) {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"totalCount": total, "results": selectFields(page, r.URL.Query().Get("fields"))})
+	fields := strings.Fields(r.URL.Query().Get("fields"))
+	writeJSON(w, http.StatusOK, map[string]any{"totalCount": total, "results": selectFields(page, fields, "_id")})
 }
 
 // v2List writes a V2 bare array. JumpCloud declares no total for these
@@ -393,5 +397,13 @@ func v2List(w http.ResponseWriter, r *http.Request, items []map[string]any) {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, page)
+	var fields []string
+	for _, v := range r.URL.Query()["fields"] {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				fields = append(fields, f)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, selectFields(page, fields, "id"))
 }

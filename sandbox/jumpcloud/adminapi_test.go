@@ -384,6 +384,9 @@ func TestAdminAPIGroupsPagingAndFilter(t *testing.T) {
 	if p := c.list("/api/v2/usergroups?filter=name:eq:ops"); len(p) != 1 || p[0]["id"] != idp.GroupID("ops") {
 		t.Errorf("filter name:eq:ops: %v", p)
 	}
+	if p := c.list("/api/v2/usergroups?filter=name:eq:ops&fields=name"); len(p) != 1 || len(p[0]) != 2 || p[0]["name"] != "ops" || p[0]["id"] == nil {
+		t.Errorf("fields=name gave %v, want id and name only", p)
+	}
 	if p := c.list("/api/v2/usergroups?filter=name:eq:OPS"); len(p) != 0 {
 		t.Errorf("filters are case-sensitive; name:eq:OPS gave %v", p)
 	}
