@@ -23,6 +23,7 @@ var adminPage = sync.OnceValue(func() *template.Template {
 <h1>JumpCloud (sandbox): Cloudflare Access app</h1>
 {{if .Message}}<p><strong>{{.Message}}</strong></p>{{end}}
 <h2>SSO tab</h2>
+{{if .App.Missing}}<p><strong>There is no Cloudflare Access app in this organization: create it through the admin API (JUMPCLOUD_BASE_URL, JUMPCLOUD_API_KEY).</strong></p>{{end}}
 <ul>
 <li>IdP Entity ID: <code>{{.App.IdPEntityID}}</code></li>
 <li>SP Entity ID: <code>{{.App.SPEntityID}}</code></li>

@@ -30,11 +30,16 @@ const (
 	// Cloudflare identifies users by; the sandbox's Cloudflare refuses such
 	// users (sandbox/cfapi/scim.go checkUserName).
 	UsernameNotEmail Mistake = "username-not-email"
+	// AppMissing: the organization has no Cloudflare Access app yet. Its
+	// SSO URL and metadata answer 404 and there is no metadata export
+	// until the app is created through the admin API
+	// (sandbox/jumpcloud/apiapp.go).
+	AppMissing Mistake = "app-missing"
 )
 
 // Mistakes lists every knob, for help texts and flags.
 func Mistakes() []Mistake {
-	return []Mistake{WrongEntityID, GroupsMisnamed, UserNotAssigned, ExpiredCertificate, ClockSkew, UsernameNotEmail}
+	return []Mistake{WrongEntityID, GroupsMisnamed, UserNotAssigned, ExpiredCertificate, ClockSkew, UsernameNotEmail, AppMissing}
 }
 
 // Make reproduces a mistake in JumpCloud, re-exports the metadata (as the
@@ -68,6 +73,8 @@ func (sb *Sandbox) Make(m Mistake) error {
 	case UsernameNotEmail:
 		app.SCIMUserName = jumpcloud.FieldUsername
 		jc.SetApp(app)
+	case AppMissing:
+		jc.SetApp(jumpcloud.App{Missing: true, Label: app.Label})
 	default:
 		var names []string
 		for _, k := range Mistakes() {

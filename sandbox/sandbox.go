@@ -43,6 +43,9 @@ type Options struct {
 	// CheckRequest judges each request to the fake Cloudflare API (see
 	// cfapi.Options.CheckRequest); tests set it to openapicheck.New().
 	CheckRequest func(r *http.Request, body []byte) error
+	// JumpCloudAPI are the JumpCloud admin API's knobs (a read-only role,
+	// a multi-tenant admin, a rate limit); none by default.
+	JumpCloudAPI jumpcloud.APIKnobs
 }
 
 // Sandbox is a running world.
@@ -68,8 +71,11 @@ type Sandbox struct {
 	// consoleToken is in the console's URL and required by every console
 	// request: random for each run, never saved.
 	consoleToken string
-	unlock       func() // releases the folder's lock
-	closed       bool
+	// jcAPIKey is the JumpCloud admin API key: random for each run (an
+	// admin's key is shown once, jumpcloud-api.md §1), never saved.
+	jcAPIKey model.Secret
+	unlock   func() // releases the folder's lock
+	closed   bool
 }
 
 // Start brings the world up (restoring it from Dir when there is one).
@@ -112,6 +118,9 @@ func Start(opts Options) (*Sandbox, error) {
 		jcLn.Close()
 		return nil, err
 	}
+	sb.jcAPIKey = model.NewSecret(jumpcloud.APIKeyPrefix + randomHex(20))
+	sb.JumpCloud.SetAPIKey(sb.jcAPIKey.Reveal())
+	sb.JumpCloud.SetAPIKnobs(opts.JumpCloudAPI)
 	sb.HTTPClient = sb.client()
 	for _, srv := range []struct {
 		ln net.Listener
@@ -258,8 +267,8 @@ func (sb *Sandbox) client() *http.Client {
 }
 
 // Env is what another shell needs to use this sandbox (jcaccess sandbox
-// prints it): the SDK's own variables, the CA for SSL_CERT_FILE, and where
-// the JumpCloud metadata export is.
+// prints it): the SDK's own variables, the CA for SSL_CERT_FILE, where the
+// JumpCloud metadata export is, and the JumpCloud admin API's host and key.
 func (sb *Sandbox) Env() []string {
 	return []string{
 		"CLOUDFLARE_BASE_URL=" + sb.APIBaseURL,
@@ -269,7 +278,16 @@ func (sb *Sandbox) Env() []string {
 		"JCACCESS_SANDBOX_TEAM=" + sb.Team,
 		"JCACCESS_SANDBOX_TEAM_DOMAIN=" + sb.TeamDomain,
 		"JCACCESS_SANDBOX_METADATA=" + sb.MetadataPath,
+		"JUMPCLOUD_BASE_URL=" + sb.JumpCloud.BaseURL(),
+		"JUMPCLOUD_API_KEY=" + sb.jcAPIKey.Reveal(),
 	}
+}
+
+// JumpCloudAPI is where the sandbox's JumpCloud admin API is and the key
+// it accepts: the base URL is the console host (jcaccess appends /api and
+// /api/v2, jumpcloud-api.md §2), as JUMPCLOUD_BASE_URL names it.
+func (sb *Sandbox) JumpCloudAPI() (baseURL string, key model.Secret) {
+	return sb.JumpCloud.BaseURL(), sb.jcAPIKey
 }
 
 // JumpCloudHost is the host of the sandbox's JumpCloud SSO URL, which the
@@ -297,6 +315,10 @@ var errForeignSCIM = errors.New("the sandbox's JumpCloud activates only this san
 // sandbox's JumpCloud sends the Token Key only to this sandbox's own SCIM
 // endpoint: a Base URL naming anything else is refused unsent.
 func (sb *Sandbox) ActivateSCIM(ctx context.Context, baseURL string, token model.Secret) error {
+	if sb.JumpCloud.App().Missing {
+		// Identity Management is a tab of the app (jumpcloud.md §3).
+		return errors.New("JumpCloud has no Cloudflare Access app to activate Identity Management in; create the app first (admin API POST /api/applications)")
+	}
 	if err := sb.ownSCIM(baseURL); err != nil {
 		return err
 	}
@@ -399,6 +421,14 @@ func (sb *Sandbox) writeFiles() error {
 // ExportMetadata is JumpCloud's "Export Metadata": it writes the current
 // export (it changes with the knobs) to MetadataPath.
 func (sb *Sandbox) ExportMetadata() error {
+	if sb.JumpCloud.App().Missing {
+		// No application, nothing to export: an old export would describe
+		// an app that does not exist.
+		if err := os.Remove(sb.MetadataPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+		return nil
+	}
 	if err := os.WriteFile(sb.MetadataPath, sb.JumpCloud.MetadataXML(), 0o600); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}

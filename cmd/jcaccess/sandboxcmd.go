@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"jcaccess/sandbox"
+	"jcaccess/sandbox/jumpcloud"
 )
 
 // sandboxDir is where the sandbox keeps its world: apart from the sessions,
@@ -69,12 +70,14 @@ func (f *Factory) startSandbox(o *setupOptions) (*sandbox.Sandbox, error) {
 func newSandboxCmd(f *Factory) *cobra.Command {
 	var fresh bool
 	var mistakes []string
+	var knobs jumpcloud.APIKnobs
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run the offline sandbox (a fake Cloudflare and JumpCloud) in the foreground",
 		Long: `sandbox runs an offline Cloudflare Zero Trust and JumpCloud on loopback, with a real SAML login
 and real SCIM traffic, until Ctrl+C. It prints the environment another shell needs to point
-jcaccess at it. Its world is kept in $JCACCESS_SANDBOX_DIR (default
+jcaccess at it, including JumpCloud's admin API (JUMPCLOUD_BASE_URL, and JUMPCLOUD_API_KEY, a
+new key each run). Its world is kept in $JCACCESS_SANDBOX_DIR (default
 $XDG_STATE_HOME/jcaccess-sandbox); --fresh starts a new one.`,
 		Example: "  jcaccess sandbox > sandbox.env   # then, in another shell: set -a; . ./sandbox.env; jcaccess plan --team sandbox --team-domain \"$JCACCESS_SANDBOX_TEAM_DOMAIN\" --metadata \"$JCACCESS_SANDBOX_METADATA\"",
 		Args:    exactArgs(0, "no arguments"),
@@ -83,7 +86,7 @@ $XDG_STATE_HOME/jcaccess-sandbox); --fresh starts a new one.`,
 			if err != nil {
 				return err
 			}
-			sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: fresh, Now: f.Now, CheckRequest: f.sandboxCheck})
+			sb, err := sandbox.Start(sandbox.Options{Dir: dir, Fresh: fresh, Now: f.Now, CheckRequest: f.sandboxCheck, JumpCloudAPI: knobs})
 			if err != nil {
 				return err
 			}
@@ -106,6 +109,9 @@ $XDG_STATE_HOME/jcaccess-sandbox); --fresh starts a new one.`,
 		},
 	}
 	cmd.Flags().BoolVar(&fresh, "fresh", false, "start a new world")
+	cmd.Flags().BoolVar(&knobs.ReadOnlyRole, "jumpcloud-read-only", false, "the JumpCloud API key's admin may not change SSO apps (writes answer 403)")
+	cmd.Flags().BoolVar(&knobs.MultiTenant, "jumpcloud-multi-tenant", false, "the JumpCloud API key's admin is multi-tenant (calls without x-org-id answer 401)")
+	cmd.Flags().IntVar(&knobs.RateLimitEvery, "jumpcloud-rate-limit", 0, "every Nth JumpCloud API request answers 429 with Retry-After (0: never)")
 	var names []string
 	for _, m := range sandbox.Mistakes() {
 		names = append(names, string(m))

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -105,6 +106,18 @@ type App struct {
 	// "Generic JumpCloud mapping tables"), which is the username-not-email
 	// mistake of the sandbox.
 	SCIMUserName string
+
+	// The admin API's side of the application (adminapi.go, apiapp.go).
+	// ID is its _id; empty means one derived from the organization and
+	// Label (the pre-made app). Missing: the organization has no such
+	// application yet, so its SSO URL and metadata answer 404 until one is
+	// created through the admin API. APIObject is the application object
+	// as a client last sent it (POST or PUT) minus the values the fields
+	// above and the signing pair hold: the real service stores the object,
+	// so fields the sandbox does not interpret come back as sent.
+	ID        string          `json:",omitempty"`
+	Missing   bool            `json:",omitempty"`
+	APIObject json.RawMessage `json:",omitempty"`
 }
 
 // normalized fills App's defaults.
@@ -176,6 +189,8 @@ type IdP struct {
 	scim    scimState
 	pending map[string]time.Time // login form id -> when the form was shown
 	events  []Event
+
+	api adminAPIState // the admin API's key and knobs, never saved
 }
 
 // Event is something the IdP did that an admin would see in JumpCloud's
@@ -414,11 +429,13 @@ var errNotConfigured = errors.New("the application has no SP Entity ID / ACS URL
 //	                                  SAMLRequest, IdP-initiated login; shows the
 //	                                  login form, then posts the SAMLResponse
 //	GET      /saml2/<label>/metadata the metadata export
+//	         /api/...                 the admin API (adminapi.go)
 //	GET      /                       a small page describing the application
 func (p *IdP) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /saml2/{label}/metadata", p.serveMetadata)
-	mux.HandleFunc("/saml2/{label}", p.serveSSO)
+	mux.HandleFunc("GET /saml2/{label}/metadata", p.ifAppExists(p.serveMetadata))
+	mux.HandleFunc("/saml2/{label}", p.ifAppExists(p.serveSSO))
+	mux.Handle("/api/", p.adminAPI())
 	mux.HandleFunc("GET /{$}", p.serveIndex)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrorPage(w, http.StatusNotFound, "Page not found", "There is no page at "+r.URL.Path+".")
