@@ -25,6 +25,10 @@ type JumpCloudInputs struct {
 	// Groups are the names of the user groups to bind to the application;
 	// each must name exactly one JumpCloud user group.
 	Groups []string `yaml:"groups" json:"groups,omitempty"`
+	// Changes lets apply create or fix the application and bind Groups
+	// through JumpCloud's API (--jumpcloud-changes); off, jcaccess only
+	// reads JumpCloud and the admin makes the changes in the console.
+	Changes bool `yaml:"changes" json:"changes,omitempty"`
 }
 
 // IdPInputs configure the Cloudflare SAML login method.

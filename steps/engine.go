@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -63,10 +64,17 @@ func (r *Report) Step(id ID) *StepReport {
 type Save func(*model.Session) error
 
 // stages group the steps by what they depend on: the first stage's reads
-// are independent of each other, the login method needs the account and the
-// metadata, and the rest need the login method. A stage's steps run
-// concurrently, so a plan costs about one round trip per stage.
-var stages = [][]ID{{Team, Credentials, JumpCloudApp, Metadata}, {CloudflareIdP}, {SCIM, JumpCloudSCIM, Test}}
+// are independent of each other, the metadata may come from the JumpCloud
+// application the jumpcloud-app step found (through JumpCloud's API), the
+// login method needs the account and the metadata, and the rest need the
+// login method. A stage's steps run concurrently, so a plan costs about one
+// round trip per stage.
+var stages = [][]ID{{Team, Credentials, JumpCloudApp}, {Metadata}, {CloudflareIdP}, {SCIM, JumpCloudSCIM, Test}}
+
+// waitsForJumpCloud is why the steps after the jumpcloud-app step wait when
+// it plans to create the application: its metadata, which they need, exists
+// only once apply has created it.
+const waitsForJumpCloud = "the JumpCloud application apply creates first (its metadata is read from JumpCloud then)"
 
 // Plan runs every step's validation, reads and live checks, and collects the
 // changes apply would make. It sends nothing that writes. A step with an
@@ -81,7 +89,7 @@ func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 	for _, stage := range stages {
 		if blocked != "" {
 			for _, id := range stage {
-				rep.Step(id).Skipped = "waits for step " + blocked
+				rep.Step(id).Skipped = "waits for " + blocked
 			}
 			continue
 		}
@@ -106,7 +114,10 @@ func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 			}
 			finish(env, s, sr)
 			if sr.Findings.HasErrors() && blocked == "" {
-				blocked = string(id)
+				blocked = "step " + string(id)
+			}
+			if blocked == "" && createsJumpCloudApp(sr.Changes) {
+				blocked = waitsForJumpCloud
 			}
 		}
 	}
@@ -272,9 +283,36 @@ func Apply(ctx context.Context, env *Env, rep *Report, save Save) error {
 	if rep.Findings().HasErrors() {
 		return errors.New("apply refused: the plan has error findings; fix them first")
 	}
-	applied, err := ApplyChanges(ctx, env, rep.Changes(), save)
+	changes := rep.Changes()
+	if createsJumpCloudApp(changes) {
+		// The Cloudflare side needs the new application's metadata: make
+		// the JumpCloud changes, then plan the rest against what JumpCloud
+		// now holds (the plan said the later steps wait for this).
+		applied, err := ApplyChanges(ctx, env, changes, save)
+		rep.Applied = append(rep.Applied, applied...)
+		if err != nil {
+			return err
+		}
+		again, err := Plan(ctx, env, save)
+		if err != nil {
+			return err
+		}
+		rep.Steps = again.Steps
+		if again.Findings().HasErrors() {
+			return errors.New("apply stopped after the JumpCloud changes: the plan of the rest has error findings (above); fix them and run apply again")
+		}
+		changes = again.Changes()
+	}
+	applied, err := ApplyChanges(ctx, env, changes, save)
 	rep.Applied = append(rep.Applied, applied...)
 	return err
+}
+
+// createsJumpCloudApp says whether changes create the JumpCloud application.
+func createsJumpCloudApp(changes []model.Change) bool {
+	return slices.ContainsFunc(changes, func(ch model.Change) bool {
+		return ch.Service == model.ServiceJumpCloud && ch.Action == "create"
+	})
 }
 
 // ApplyChanges sends changes in order, records each answer through its step

@@ -99,7 +99,13 @@ const jumpCloudAPICheck = "the app's values, read through JumpCloud's API"
 
 // jumpCloudWant is what this setup needs of the application.
 func jumpCloudWant(env *Env) jumpcloud.Want {
-	in := env.inputs()
+	return JumpCloudWant(env.inputs(), env.JumpCloudChanges)
+}
+
+// JumpCloudWant is what a setup with these inputs needs of the SSO
+// application; fix lets apply change JumpCloud (jcaccess jumpcloud inspect
+// reads with it off).
+func JumpCloudWant(in model.Inputs, fix bool) jumpcloud.Want {
 	return jumpcloud.Want{
 		IdPEntityID:     in.IdPEntityID(),
 		SPEntityID:      in.CallbackURL(),
@@ -108,7 +114,7 @@ func jumpCloudWant(env *Env) jumpcloud.Want {
 		EmailAttribute:  in.IdP.EmailAttributeName,
 		Label:           in.JumpCloud.AppLabel,
 		Groups:          in.JumpCloud.Groups,
-		Fix:             env.JumpCloudChanges,
+		Fix:             fix,
 	}
 }
 

@@ -17,6 +17,9 @@ func (metadataStep) Title() string { return "JumpCloud metadata" }
 
 func (metadataStep) Validate(env *Env) model.Findings {
 	if env.inputs().IdP.Metadata == "" {
+		if env.JumpCloud != nil {
+			return nil // read through JumpCloud's API (Prepare)
+		}
 		return errorf("metadata_missing", "no metadata: in JumpCloud open the Cloudflare Access app, SSO tab, Export Metadata, and set idp.metadata (or --metadata) to the file's path or URL")
 	}
 	if err := samlmeta.CheckSource(env.inputs().IdP.Metadata); err != nil {
@@ -25,16 +28,30 @@ func (metadataStep) Validate(env *Env) model.Findings {
 	return nil
 }
 
-// Prepare loads and inspects the metadata: every later step uses it.
+// Prepare loads and inspects the metadata: every later step uses it. The
+// file or URL the admin gave wins; without one, a JumpCloud API key fetches
+// it from the application the jumpcloud-app step found.
 func (metadataStep) Prepare(ctx context.Context, env *Env) model.Findings {
-	src := env.inputs().IdP.Metadata
-	data, err := samlmeta.Load(ctx, env.HTTP, src)
-	if err != nil {
-		return errorf("metadata_unreadable", "%v", err)
+	var data []byte
+	var fs model.Findings
+	if src := env.inputs().IdP.Metadata; src != "" {
+		var err error
+		if data, err = samlmeta.Load(ctx, env.HTTP, src); err != nil {
+			return errorf("metadata_unreadable", "%v", err)
+		}
+	} else {
+		var note model.Findings
+		if data, note = JumpCloudMetadata(ctx, env); data == nil {
+			for i := range note {
+				note[i].Severity = model.SeverityError
+			}
+			return note
+		}
+		fs = infof("metadata_from_jumpcloud", "read from JumpCloud's API (application %s); no export needed", env.JumpCloudAppID())
 	}
 	rep := samlmeta.Inspect(data, samlmeta.Options{TeamDomain: env.inputs().Domain(), Now: env.now(), JumpCloudHost: env.JumpCloudHost})
 	env.setMeta(rep)
-	fs := append(model.Findings{}, rep.Findings...)
+	fs = append(fs, rep.Findings...)
 	if rep.Usable() {
 		fs = append(fs, infof("metadata_ok", "entity ID %s, SSO URL %s, %d signing certificate(s)", rep.EntityID, rep.SSOURL(), len(rep.Certificates))...)
 	}

@@ -2,42 +2,60 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
+	"jcaccess/model"
 	"jcaccess/sandbox/cfapi/openapicheck"
-	"jcaccess/sandbox/jumpcloud/jcapicheck"
 )
 
-func TestJumpCloudSettingsFromEnv(t *testing.T) {
+// The client's host and key come from the environment, or the region flag;
+// bad values are usage errors that name the variable.
+func TestJumpCloudClientFromEnv(t *testing.T) {
 	for _, tc := range []struct {
-		base, key, wantBase, wantErr string
+		base, key, region, wantBase, wantErr string
 	}{
-		{"", "", DefaultJumpCloudBaseURL, ""},
-		{"https://console.eu.jumpcloud.com/", "jca_x", "https://console.eu.jumpcloud.com", ""},
-		{"http://127.0.0.1:8443", "", "http://127.0.0.1:8443", ""},
-		{"http://console.jumpcloud.com", "", "", "only https"},
-		{"https://console.jumpcloud.com/api", "", "", "JUMPCLOUD_BASE_URL"},
+		{"", "jca_x", "", "https://console.jumpcloud.com", ""},
+		{"", "jca_x", "eu", "https://console.eu.jumpcloud.com", ""},
+		{"https://console.eu.jumpcloud.com/", "jca_x", "", "https://console.eu.jumpcloud.com", ""},
+		{"http://127.0.0.1:8443", "jca_x", "", "http://127.0.0.1:8443", ""},
+		{"http://console.jumpcloud.com", "jca_x", "", "", "JUMPCLOUD_BASE_URL"},
+		{"https://console.jumpcloud.com/api", "jca_x", "", "", "JUMPCLOUD_BASE_URL"},
+		{"https://console.jumpcloud.com", "jca_x", "eu", "", "keep one"},
+		{"", "jca_x", "asia", "", "--jumpcloud-region"},
 	} {
 		env := map[string]string{"JUMPCLOUD_BASE_URL": tc.base, "JUMPCLOUD_API_KEY": tc.key}
-		f := &Factory{Getenv: func(k string) string { return env[k] }}
-		s, err := f.jumpCloudSettings()
+		f := &Factory{IO: &IOStreams{}, Getenv: func(k string) string { return env[k] }}
+		c, err := f.jumpCloudClient(&jumpCloudOptions{Region: tc.region}, model.Inputs{}, true, false)
 		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("%q: err %v, want one mentioning %q", tc.base, err, tc.wantErr)
+			var ue usageError
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &ue) {
+				t.Errorf("%q %q: err %v, want a usage error mentioning %q", tc.base, tc.region, err, tc.wantErr)
 			}
 			continue
 		}
-		if err != nil || s.BaseURL != tc.wantBase || s.APIKey.Reveal() != tc.key {
-			t.Errorf("%q: %+v %v, want base %s", tc.base, s, err, tc.wantBase)
+		if err != nil || c == nil || strings.TrimRight(c.BaseURL(), "/") != tc.wantBase {
+			t.Errorf("%q %q: %v %v, want base %s", tc.base, tc.region, c, err, tc.wantBase)
 		}
+	}
+	// No key: no client, unless changes or groups ask for JumpCloud, which
+	// without a terminal is a usage error naming the variable.
+	f := &Factory{IO: &IOStreams{}, Getenv: func(string) string { return "" }}
+	if c, err := f.jumpCloudClient(&jumpCloudOptions{}, model.Inputs{}, true, false); c != nil || err != nil {
+		t.Errorf("no key: %v %v, want neither client nor error", c, err)
+	}
+	in := model.Inputs{JumpCloud: model.JumpCloudInputs{Changes: true}}
+	if _, err := f.jumpCloudClient(&jumpCloudOptions{}, in, false, false); err == nil || !strings.Contains(err.Error(), "JUMPCLOUD_API_KEY") {
+		t.Errorf("changes without a key: %v", err)
 	}
 }
 
-// --sandbox points the JumpCloud settings at the sandbox's admin API, and
-// its key works there.
-func TestSandboxFlagSetsTheJumpCloudSettings(t *testing.T) {
+// --sandbox points the client at the sandbox's admin API, and its key works
+// there.
+func TestSandboxFlagSetsTheJumpCloudClient(t *testing.T) {
 	env := map[string]string{"JCACCESS_SANDBOX_DIR": t.TempDir()}
 	f := &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Getenv: func(k string) string { return env[k] }, HTTPClient: http.DefaultClient, sandboxCheck: openapicheck.New()}
 	t.Cleanup(func() {
@@ -49,23 +67,12 @@ func TestSandboxFlagSetsTheJumpCloudSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := f.jumpCloudSettings()
-	base, key := sb.JumpCloudAPI()
-	if err != nil || s.BaseURL != base || s.APIKey.Reveal() != key.Reveal() {
-		t.Fatalf("settings %+v %v, want the sandbox's %s", s, err, base)
+	c, err := f.jumpCloudClient(&jumpCloudOptions{}, model.Inputs{}, true, false)
+	base, _ := sb.JumpCloudAPI()
+	if err != nil || c == nil || strings.TrimRight(c.BaseURL(), "/") != base {
+		t.Fatalf("client %v %v, want the sandbox's %s", c, err, base)
 	}
-	req, _ := http.NewRequest(http.MethodGet, s.BaseURL+"/api/organizations", nil)
-	req.Header.Set("x-api-key", s.APIKey.Reveal())
-	v, err := jcapicheck.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := (&http.Client{Transport: v.Transport(f.HTTPClient.Transport, t.Errorf)}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Errorf("GET /api/organizations with the settings: %d", res.StatusCode)
+	if _, err := c.UserGroups(context.Background()); err != nil {
+		t.Errorf("the sandbox's key does not work with its API: %v", err)
 	}
 }

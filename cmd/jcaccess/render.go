@@ -137,5 +137,9 @@ func countActions(changes []model.Change) string {
 	for _, c := range changes {
 		n[c.Action]++
 	}
-	return fmt.Sprintf("%d to create, %d to update, %d secret to regenerate", n["create"], n["update"], n["refresh_secret"])
+	out := fmt.Sprintf("%d to create, %d to update, %d secret to regenerate", n["create"], n["update"], n["refresh_secret"])
+	if n["bind"] > 0 {
+		out += fmt.Sprintf(", %d group to bind", n["bind"])
+	}
+	return out
 }

@@ -90,6 +90,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
   jcaccess plan --config FILE      show what apply would change (changes nothing)
   jcaccess apply --config FILE     make the changes, then verify them
   jcaccess check --team TEAM       re-run every live check (for cron)
+  jcaccess jumpcloud inspect       read JumpCloud's side through its API (JUMPCLOUD_API_KEY)
 
 Without a terminal, use plan and apply.
 Exit codes: 0 done, 1 a check or API call failed, 2 bad usage, 130 interrupted.`,
@@ -101,7 +102,7 @@ Exit codes: 0 done, 1 a check or API call failed, 2 bad usage, 130 interrupted.`
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
-	root.AddCommand(newSetupCmd(f), newMetadataCmd(f), newPlanCmd(f), newApplyCmd(f), newCheckCmd(f), newSessionsCmd(f), newSandboxCmd(f))
+	root.AddCommand(newSetupCmd(f), newMetadataCmd(f), newPlanCmd(f), newApplyCmd(f), newCheckCmd(f), newSessionsCmd(f), newSandboxCmd(f), newJumpCloudCmd(f))
 	return root
 }
 

@@ -31,6 +31,7 @@ type setupOptions struct {
 	JSON       bool
 	Sandbox    bool
 	Fresh      bool
+	JumpCloud  jumpCloudOptions
 }
 
 // addFlags adds the flags of the headless commands: the answers, and --json.
@@ -50,6 +51,7 @@ func (o *setupOptions) addInputFlags(cmd *cobra.Command) {
 	fl.StringVar(&o.IdPName, "idp-name", "", "login method name (default JumpCloud)")
 	fl.BoolVar(&o.Sandbox, "sandbox", false, "run against the embedded offline sandbox (no account, no network)")
 	fl.BoolVar(&o.Fresh, "fresh", false, "with --sandbox: start a new sandbox world")
+	o.JumpCloud.addFlags(cmd)
 }
 
 // inputs merges, in rising precedence: the defaults (or, with no config
@@ -109,6 +111,7 @@ func (o *setupOptions) overlay(f *Factory, in model.Inputs) (model.Inputs, error
 			*ov.dst = ov.flag
 		}
 	}
+	in = o.JumpCloud.overlay(in)
 	if err := steps.CheckTeamDomain(in.TeamDomain); err != nil {
 		return in, usageError{err.Error()}
 	}
@@ -142,12 +145,9 @@ func (f *Factory) token(ctx context.Context) (model.Secret, error) {
 	if v := strings.TrimSpace(f.Getenv("CLOUDFLARE_API_TOKEN")); v != "" {
 		return model.NewSecret(v), nil
 	}
-	if !f.IO.CanPrompt() {
-		return model.Secret{}, usagef("CLOUDFLARE_API_TOKEN is not set, and there is no terminal to ask for it; set it to a token with %s", cloudflare.PermAccessWrite)
-	}
-	fh, ok := f.IO.In.(*os.File)
+	fh, ok := f.terminalIn()
 	if !ok {
-		return model.Secret{}, usagef("CLOUDFLARE_API_TOKEN is not set")
+		return model.Secret{}, usagef("CLOUDFLARE_API_TOKEN is not set, and there is no terminal to ask for it; set it to a token with %s", cloudflare.PermAccessWrite)
 	}
 	v, err := readHidden(fh, f.IO.ErrOut, fmt.Sprintf("Cloudflare API token (needs %s; input hidden): ", cloudflare.PermAccessWrite))
 	if err != nil {
@@ -157,6 +157,15 @@ func (f *Factory) token(ctx context.Context) (model.Secret, error) {
 		return model.Secret{}, errCancelled
 	}
 	return model.NewSecret(v), nil
+}
+
+// terminalIn is the terminal to ask a secret on, if there is one.
+func (f *Factory) terminalIn() (*os.File, bool) {
+	if !f.IO.CanPrompt() {
+		return nil, false
+	}
+	fh, ok := f.IO.In.(*os.File)
+	return fh, ok
 }
 
 // readHidden asks on the terminal for one line without echoing it: the API
@@ -230,6 +239,10 @@ func (f *Factory) env(ctx context.Context, o *setupOptions, readOnly bool) (*ste
 		env.Sandbox = sb
 		env.JumpCloudHost = sb.JumpCloudHost()
 	}
+	if env.JumpCloud, err = f.jumpCloudClient(&o.JumpCloud, sess.Inputs, readOnly, false); err != nil {
+		return nil, store, err
+	}
+	env.JumpCloudChanges = env.JumpCloud != nil && sess.Inputs.JumpCloud.Changes
 	return env, store, nil
 }
 
