@@ -242,10 +242,10 @@ func TestEveryMistakeIsCaught(t *testing.T) {
 		sev     model.Severity
 	}{
 		{sandbox.WrongEntityID, steps.Metadata, "entity_id_is_sp_url", model.SeverityWarning},
-		{sandbox.GroupsMisnamed, steps.Test, "login_no_groups", model.SeverityWarning},
-		{sandbox.UserNotAssigned, steps.Test, "login_failed", model.SeverityError},
+		{sandbox.GroupsMisnamed, steps.Test, "signin_no_groups", model.SeverityWarning},
+		{sandbox.UserNotAssigned, steps.Test, "signin_refused", model.SeverityError},
 		{sandbox.ExpiredCertificate, steps.Metadata, "cert_expired", model.SeverityError},
-		{sandbox.ClockSkew, steps.Test, "login_failed", model.SeverityError},
+		{sandbox.ClockSkew, steps.Test, "signin_refused", model.SeverityError},
 	}
 	for _, c := range cases {
 		t.Run(string(c.mistake), func(t *testing.T) {
@@ -261,6 +261,15 @@ func TestEveryMistakeIsCaught(t *testing.T) {
 			}
 			if !rep.Findings().HasErrors() {
 				if err := steps.Apply(ctx, e, rep, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := steps.Verify(ctx, e, rep, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.step == steps.Test {
+				// The sandbox's person signs in, as the wizard's i does.
+				if _, err := steps.NewFlow(e, steps.FlowOptions{}).SignIn(ctx); err != nil {
 					t.Fatal(err)
 				}
 				if err := steps.Verify(ctx, e, rep, nil); err != nil {

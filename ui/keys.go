@@ -14,7 +14,7 @@ import (
 type KeyMap struct {
 	Quit, ForceQuit, Next, Back, Edit, Recheck, Help key.Binding
 	Copy, Open, Reveal, Apply, Yes, No, Cancel       key.Binding
-	Activate, Skip, Regenerate, Resume, Fresh        key.Binding
+	Activate, SignIn, Skip, Regenerate, Resume, Fresh key.Binding
 	Up, Down, PageUp, PageDown, Full                 key.Binding
 	// Form is huh's keymap with esc as its abort key: esc leaves a form
 	// without keeping what was typed.
@@ -44,6 +44,7 @@ func NewKeyMap() *KeyMap {
 		No:         b([]string{"n", "esc"}, "n", "no"),
 		Cancel:     b([]string{"esc"}, "esc", "cancel"),
 		Activate:   b([]string{"x"}, "x", "activate (sandbox)"),
+		SignIn:     b([]string{"i"}, "i", "sign in (sandbox)"),
 		Skip:       b([]string{"s"}, "s", "skip, check later"),
 		Regenerate: b([]string{"g"}, "g", "new secret"),
 		Resume:     b([]string{"r", "enter"}, "r", "resume"),
