@@ -101,7 +101,9 @@ func (s *testStep) Update(msg tea.Msg) tea.Cmd {
 func (s *testStep) ShortHelp() []key.Binding {
 	bs := s.stepBase.ShortHelp()
 	if !s.editing && !s.confirmApply && s.canSignIn() {
-		bs = append(bs, s.c.Keys.SignIn)
+		// First: it is what this step is for in the sandbox, and a narrow
+		// help line drops keys from the end.
+		bs = append([]key.Binding{s.c.Keys.SignIn}, bs...)
 	}
 	return bs
 }
