@@ -12,10 +12,10 @@ import (
 // KeyMap is every key the wizard knows, built once. Letters act only when no
 // field has the focus; ctrl+c always quits (and saves).
 type KeyMap struct {
-	Quit, ForceQuit, Next, Back, Edit, Recheck, Help key.Binding
-	Copy, Open, Reveal, Apply, Yes, No, Cancel       key.Binding
+	Quit, ForceQuit, Next, Back, Edit, Recheck, Help  key.Binding
+	Copy, Open, Reveal, Apply, Yes, No, Cancel        key.Binding
 	Activate, SignIn, Skip, Regenerate, Resume, Fresh key.Binding
-	Up, Down, PageUp, PageDown, Full                 key.Binding
+	Up, Down, PageUp, PageDown, Full                  key.Binding
 	// Form is huh's keymap with esc as its abort key: esc leaves a form
 	// without keeping what was typed.
 	Form *huh.KeyMap

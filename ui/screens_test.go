@@ -111,7 +111,9 @@ func walkScreens(t *testing.T, colour bool) {
 	d.press("n")
 	d.mustSee("nobody has signed in through", "i sign in (sandbox)")
 	d.press("i")
-	shot("13_test", func() { d.mustSee(`alice@example.com signed in through "JumpCloud"`, "Access received groups Engineering") })
+	shot("13_test", func() {
+		d.mustSee(`alice@example.com signed in through "JumpCloud"`, "Access received groups Engineering")
+	})
 	d.press("n")
 	shot("14_summary", func() { d.mustSee("What was done", "What was verified") })
 	d.press("pgdown")
