@@ -1,6 +1,7 @@
 package cloudflare
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -21,6 +22,10 @@ const maxUserPages = 50
 // AccessUsers lists the account's Zero Trust users
 // (GET /accounts/{account_id}/access/users). more reports that the list
 // was cut at maxUserPages.
+//
+// Paging follows result_info: the API may serve fewer per page than asked
+// (no maximum is documented), so a short page ends the list only when
+// result_info says nothing more.
 func (c *Client) AccessUsers(ctx context.Context, accountID string) (users []AccessUser, more bool, err error) {
 	for page := 1; page <= maxUserPages; page++ {
 		var res struct {
@@ -31,6 +36,11 @@ func (c *Client) AccessUsers(ctx context.Context, accountID string) (users []Acc
 				CreatedAt           jsonTime `json:"created_at"`
 				LastSuccessfulLogin jsonTime `json:"last_successful_login"`
 			} `json:"result"`
+			ResultInfo struct {
+				PerPage    int `json:"per_page"`
+				TotalCount int `json:"total_count"`
+				TotalPages int `json:"total_pages"`
+			} `json:"result_info"`
 		}
 		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(userPageSize)}}
 		if err := c.get(ctx, accountPath(accountID, "access/users"), q, &res); err != nil {
@@ -42,7 +52,19 @@ func (c *Client) AccessUsers(ctx context.Context, accountID string) (users []Acc
 				CreatedAt: time.Time(u.CreatedAt), LastSuccessfulLogin: time.Time(u.LastSuccessfulLogin),
 			})
 		}
-		if len(res.Result) < userPageSize {
+		info := res.ResultInfo
+		switch {
+		case len(res.Result) == 0:
+			return users, false, nil
+		case info.TotalPages > 0:
+			if page >= info.TotalPages {
+				return users, false, nil
+			}
+		case info.TotalCount > 0:
+			if len(users) >= info.TotalCount {
+				return users, false, nil
+			}
+		case len(res.Result) < cmp.Or(info.PerPage, userPageSize):
 			return users, false, nil
 		}
 	}
