@@ -10,10 +10,11 @@ import (
 	"time"
 )
 
-// The App Launcher, on the team domain, behind an Access login (Cloudflare
-// docs, cloudflare-one/applications/app-launcher: "users can access the App
-// Launcher at <your-team-name>.cloudflareaccess.com"; the login page lists
-// the login methods the App Launcher allows, every one by default):
+// The App Launcher, on the team domain, behind an Access login
+// (docs/reference/cloudflare-api.md §11.4: Cloudflare One's App Launcher
+// docs place it at https://<team-name>.cloudflareaccess.com, not confirmed
+// from a stored copy). The login page lists every login method (GUESS:
+// the App Launcher's allowed IdPs are all of them by default):
 //
 //	GET /                       the App Launcher when the browser holds an
 //	                            Access session (CF_Authorization cookie), else
