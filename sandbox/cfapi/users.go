@@ -82,9 +82,9 @@ func (s *Server) userID(email string) string {
 // listAccessUsers answers GET /accounts/{account_id}/access/users, with the
 // documented filters email, name and search. GUESS: email and name match
 // whole values, case-insensitively; search matches part of either; per_page
-// defaults to 25 and is capped at 50 (neither is documented; a small cap
-// makes a client that stops at a short page miss nobody here only if it
-// pages correctly).
+// defaults to 25 and is capped at 50 (neither is documented; the harsher
+// choice: a client that takes a page shorter than it asked for as the last
+// one misses people).
 func (s *Server) listAccessUsers(c *call) reply {
 	q := c.r.URL.Query()
 	email, name, search := strings.ToLower(q.Get("email")), strings.ToLower(q.Get("name")), strings.ToLower(q.Get("search"))
