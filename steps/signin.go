@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -102,7 +103,7 @@ func signInsThrough(ctx context.Context, cf *cloudflare.Client, acct, idpID stri
 	var seen []signIn
 	for i, u := range users {
 		if errs[i] != nil {
-			if cloudflare.StatusOf(errs[i]) == 404 {
+			if cloudflare.StatusOf(errs[i]) == http.StatusNotFound {
 				// The user was deleted, or has no identity yet, since the list.
 				continue
 			}

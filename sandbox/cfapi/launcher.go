@@ -28,6 +28,10 @@ import (
 // Launcher lists the applications a user may open, and the sandbox's has
 // none.
 
+// sessionLifetime is how long an Access session lasts (the organization's
+// session_duration, 24h, getOrganization).
+const sessionLifetime = 24 * time.Hour
+
 // sessionCookie is the cookie Access sets on the team domain after a login
 // (Cloudflare docs: CF_Authorization).
 const sessionCookie = "CF_Authorization"

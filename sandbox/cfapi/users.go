@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Zero Trust users (docs/reference/cloudflare-api.md §11):
@@ -151,10 +150,6 @@ func (s *Server) lastSeenIdentity(c *call) reply {
 		"groups":               groups,
 	})
 }
-
-// sessionLifetime is how long an Access session cookie lasts (the
-// organization's session_duration, 24h).
-const sessionLifetime = 24 * time.Hour
 
 // SignedIn records a successful sign-in that started an Access session, as
 // the Access callback does once it has verified a SAML response. It is for
