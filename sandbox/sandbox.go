@@ -56,7 +56,7 @@ type Sandbox struct {
 	Team          string
 	TeamDomain    string // host:port of the fake team domain (and API)
 	AccountID     string
-	Token         string // Access Write and SCIM Logs Read
+	Token         string // Access Write, SCIM Logs Read and Audit Logs Read
 	ReadOnlyToken string // Access Read only, for trying the permission errors
 	APIBaseURL    string
 	CAFile        string // the CA certificate, for SSL_CERT_FILE
@@ -180,9 +180,11 @@ func (sb *Sandbox) build(w *world, jcBase string) error {
 		sb.Cloudflare = cfapi.New(cfapi.Options{AccountName: "Sandbox Inc", Now: now, CheckRequest: sb.opts.CheckRequest})
 		w.Token = "sandbox-" + randomHex(20)
 		w.ReadOnlyToken = "sandbox-readonly-" + randomHex(12)
-		sb.Cloudflare.AddToken(w.Token, cfapi.TokenAccount, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead)
+		sb.Cloudflare.AddToken(w.Token, cfapi.TokenAccount, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead, cfapi.PermAuditLogsRead)
 		sb.Cloudflare.AddToken(w.ReadOnlyToken, cfapi.TokenUser, cfapi.PermAccessRead)
 	}
+	// A world saved before jcaccess read who signed in lacks the permission.
+	sb.Cloudflare.Grant(w.Token, cfapi.PermAuditLogsRead)
 	oldDomain := sb.Cloudflare.AuthDomain()
 	sb.Cloudflare.SetAuthDomain(sb.TeamDomain)
 	sb.AccountID, sb.Token, sb.ReadOnlyToken = sb.Cloudflare.AccountID(), w.Token, w.ReadOnlyToken
@@ -349,28 +351,27 @@ func (sb *Sandbox) ownSCIM(baseURL string) error {
 	return fmt.Errorf("%w (%s), not %q", errForeignSCIM, strings.Join(own, ", "), baseURL)
 }
 
-// LoginUser is who the automated test login signs in as.
+// LoginUser is the person SignIn plays: a JumpCloud user bound to the app.
 const LoginUser = "alice@example.com"
 
-// Login signs LoginUser in through the IdP's test URL, a real SP-initiated
-// SAML round trip, and returns what the Access callback recorded.
-func (sb *Sandbox) Login(ctx context.Context, idpID string) (model.LoginResult, error) {
-	before := len(sb.Cloudflare.Logins())
-	status, text, err := jumpcloud.BrowserLogin(ctx, sb.HTTPClient, sb.Cloudflare.TestURL(idpID), LoginUser)
+// SignIn is LoginUser at a browser: it opens the App Launcher on the team
+// domain, chooses the login method named loginMethod on Access's login
+// page, signs in to JumpCloud and follows the SAML response back through the
+// Access callback. It returns the page the browser ended on, text made
+// printable; what Access recorded is for the Cloudflare API to tell.
+func (sb *Sandbox) SignIn(ctx context.Context, loginMethod string) (model.BrowserPage, error) {
+	p, err := jumpcloud.BrowserSignIn(ctx, sb.HTTPClient, "https://"+sb.TeamDomain+"/", LoginUser, loginMethod)
 	if err != nil {
-		return model.LoginResult{}, err
-	}
-	logins := sb.Cloudflare.Logins()
-	if len(logins) == before {
-		// JumpCloud refused before any assertion reached Cloudflare.
-		return model.LoginResult{Email: LoginUser, Error: fmt.Sprintf("JumpCloud answered %d: %s", status, text)}, nil
-	}
-	l := logins[len(logins)-1]
-	if l.Email == "" {
-		l.Email = LoginUser // the response was refused before its subject was read
+		return model.BrowserPage{Person: LoginUser}, fmt.Errorf("sandbox: the browser could not finish the sign-in: %w", err)
 	}
 	_ = sb.Save()
-	return model.LoginResult{Email: l.Email, Groups: l.Groups, Error: l.Error}, nil
+	page := model.BrowserPage{Person: LoginUser, Text: model.Printable(p.Text)}
+	if p.URL != nil {
+		page.URL = model.Printable(p.URL.String())
+		// Signed in: the browser is back on the App Launcher itself.
+		page.SignedIn = p.Status == http.StatusOK && p.URL.Host == sb.TeamDomain && p.URL.Path == "/"
+	}
+	return page, nil
 }
 
 // Close stops the servers, saves the world and frees the folder for the

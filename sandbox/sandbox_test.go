@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"jcaccess/sandbox/cfapi/openapicheck"
@@ -63,14 +64,72 @@ func createIdP(t *testing.T, sb *Sandbox) string {
 	return env.Result.ID
 }
 
+// zeroTrustUsers lists the Zero Trust users with the documented call
+// (cloudflare-api.md §11) and returns, for each, its email and the idp id
+// and groups of its last seen identity.
+func zeroTrustUsers(t *testing.T, sb *Sandbox) map[string]struct {
+	IdPID  string
+	Groups []string
+} {
+	t.Helper()
+	get := func(path string, into any) {
+		req, _ := http.NewRequest(http.MethodGet, sb.APIBaseURL+"accounts/"+sb.AccountID+path, nil)
+		req.Header.Set("Authorization", "Bearer "+sb.Token)
+		res, err := sb.HTTPClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, res.StatusCode)
+		}
+		if err := json.NewDecoder(res.Body).Decode(into); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list struct {
+		Result []struct{ ID, Email string } `json:"result"`
+	}
+	get("/access/users", &list)
+	out := map[string]struct {
+		IdPID  string
+		Groups []string
+	}{}
+	for _, u := range list.Result {
+		var id struct {
+			Result struct {
+				IdP    struct{ ID string } `json:"idp"`
+				Groups []struct{ Name string }
+			} `json:"result"`
+		}
+		get("/access/users/"+u.ID+"/last_seen_identity", &id)
+		var groups []string
+		for _, g := range id.Result.Groups {
+			groups = append(groups, g.Name)
+		}
+		out[u.Email] = struct {
+			IdPID  string
+			Groups []string
+		}{id.Result.IdP.ID, groups}
+	}
+	return out
+}
+
 func TestWorldSurvivesARestartWithoutTheClient(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	sb := start(t, dir, false)
 	id := createIdP(t, sb)
-	res, err := sb.Login(ctx, id)
-	if err != nil || res.Error != "" || res.Email != LoginUser || !slices.Contains(res.Groups, "engineering") {
-		t.Fatalf("login: %+v %v", res, err)
+	if users := zeroTrustUsers(t, sb); len(users) != 0 {
+		t.Fatalf("Zero Trust users before anyone signed in: %v", users)
+	}
+	page, err := sb.SignIn(ctx, "JumpCloud")
+	if err != nil || !page.SignedIn || !strings.Contains(page.Text, "App Launcher") || page.Person != LoginUser {
+		t.Fatalf("sign-in: %+v %v", page, err)
+	}
+	users := zeroTrustUsers(t, sb)
+	if u, ok := users[LoginUser]; len(users) != 1 || !ok || u.IdPID != id || !slices.Contains(u.Groups, "engineering") {
+		t.Fatalf("Zero Trust users after a sign-in: %+v", users)
 	}
 	token, cert := sb.Token, sb.JumpCloud.Certificate().Raw
 	if v := sb.Cloudflare.Violations(); len(v) != 0 {
@@ -87,10 +146,36 @@ func TestWorldSurvivesARestartWithoutTheClient(t *testing.T) {
 	if !bytes.Equal(again.JumpCloud.Certificate().Raw, cert) {
 		t.Fatal("the restarted JumpCloud has another certificate")
 	}
-	if res, err := again.Login(ctx, id); err != nil || res.Error != "" {
-		t.Fatalf("login after restart: %+v %v", res, err)
+	if users := zeroTrustUsers(t, again); users[LoginUser].IdPID != id {
+		t.Fatalf("the restarted world forgot who signed in: %+v", users)
+	}
+	if page, err := again.SignIn(ctx, "JumpCloud"); err != nil || !page.SignedIn {
+		t.Fatalf("sign-in after restart: %+v %v", page, err)
 	}
 	if fresh := start(t, t.TempDir(), true); len(fresh.Cloudflare.IdPs()) != 0 {
 		t.Fatal("a fresh world has IdPs")
+	}
+}
+
+// A person whose JumpCloud group is not bound to the app ends on
+// JumpCloud's refusal, and Cloudflare lists nobody; choosing a login method
+// that does not exist leaves the browser on Access's login page.
+func TestSignInThatDoesNotGetIn(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	createIdP(t, sb)
+	page, err := sb.SignIn(ctx, "Okta")
+	if err != nil || page.SignedIn || !strings.Contains(page.Text, "Choose a login method") || !strings.Contains(page.Text, "JumpCloud") {
+		t.Fatalf("sign-in through a missing method: %+v %v", page, err)
+	}
+	app := sb.JumpCloud.App()
+	app.BoundGroups = []string{"contractors"}
+	sb.JumpCloud.SetApp(app)
+	page, err = sb.SignIn(ctx, "JumpCloud")
+	if err != nil || page.SignedIn || page.Text == "" {
+		t.Fatalf("sign-in of a user not bound to the app: %+v %v", page, err)
+	}
+	if users := zeroTrustUsers(t, sb); len(users) != 0 {
+		t.Fatalf("Zero Trust users after refused sign-ins: %v", users)
 	}
 }

@@ -42,9 +42,10 @@ func (s jumpCloudAppStep) Checks(env *Env) []Check {
 }
 
 // jumpCloudAppEvidence judges the app from what other steps found: the
-// metadata export names this team's IdP Entity ID (metadata step), and a
-// user signed in through the login method (test step), which only works
-// when the SP Entity ID and ACS URL are right.
+// metadata export names this team's IdP Entity ID (metadata step), and
+// Cloudflare lists a user who signed in through the login method (test
+// step, signin_seen), which only works when the SP Entity ID and ACS URL
+// are right.
 func jumpCloudAppEvidence(sess *model.Session, in model.Inputs) model.Findings {
 	meta := sess.Step(string(Metadata))
 	metaOK := meta.Status.Passed() || meta.Status == model.StatusWarning
@@ -55,7 +56,7 @@ func jumpCloudAppEvidence(sess *model.Session, in model.Inputs) model.Findings {
 	}
 	signedIn := ""
 	for _, f := range sess.Step(string(Test)).Findings {
-		if f.Code == "login_ok" {
+		if f.Code == "signin_seen" {
 			signedIn = f.Message
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,9 +66,28 @@ func TestSetupAgainstTheSandboxEndsInARealLogin(t *testing.T) {
 	if e.SCIMSecret.IsZero() {
 		t.Fatal("no SCIM secret after apply")
 	}
-	// The test step's sign-in proves the SP Entity ID and ACS URL.
+	// Nobody has signed in yet: the test step says so, and the app's SP
+	// Entity ID and ACS URL stay to confirm.
 	if err := steps.Verify(ctx, e, rep, nil); err != nil {
 		t.Fatal(err)
+	}
+	if c := codes(rep.Step(steps.Test).Findings); c["signin_none"] == "" || c["signin_seen"] != "" {
+		t.Fatalf("test step before any sign-in: %v", c)
+	}
+	if st := rep.Step(steps.JumpCloudApp).Status; st != model.StatusToConfirm {
+		t.Fatalf("jumpcloud-app before any sign-in: %s", st)
+	}
+	// A person signs in from the App Launcher; Cloudflare's API then shows
+	// the sign-in, which proves the SP Entity ID and ACS URL.
+	page, err := sb.SignIn(ctx, e.ExistingIdP().Name)
+	if err != nil || !page.SignedIn {
+		t.Fatalf("sign-in: %+v %v", page, err)
+	}
+	if err := steps.Verify(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	if seen := codes(rep.Step(steps.Test).Findings)["signin_seen"]; !strings.Contains(seen, sandbox.LoginUser) || !strings.Contains(seen, "engineering") {
+		t.Fatalf("test step after a sign-in: %v", rep.Step(steps.Test).Findings)
 	}
 	if st := rep.Step(steps.JumpCloudApp).Status; st != model.StatusVerified || e.Session.Step(string(steps.JumpCloudApp)).Status != model.StatusVerified {
 		t.Fatalf("jumpcloud-app after a sign-in through it: %s (%v)", st, rep.Step(steps.JumpCloudApp).Findings)
@@ -80,13 +98,6 @@ func TestSetupAgainstTheSandboxEndsInARealLogin(t *testing.T) {
 	idp := sb.Cloudflare.IdPs()[0]
 	if len(idp.Users) != 2 || len(idp.Groups) == 0 {
 		t.Fatalf("after activation Cloudflare holds %d users, %d groups", len(idp.Users), len(idp.Groups))
-	}
-	res, err := sb.Login(ctx, e.Session.IdPID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Error != "" || res.Email != sandbox.LoginUser || !slices.Contains(res.Groups, "engineering") {
-		t.Fatalf("login %+v", res)
 	}
 	if v := sb.Cloudflare.Violations(); len(v) != 0 {
 		t.Fatalf("OpenAPI violations: %v", v)
@@ -114,9 +125,8 @@ func TestWorldSurvivesARestart(t *testing.T) {
 	if string(again.JumpCloud.Certificate().Raw) != string(cert) {
 		t.Fatal("the restarted JumpCloud has another certificate")
 	}
-	res, err := again.Login(ctx, id)
-	if err != nil || res.Error != "" {
-		t.Fatalf("login after restart: %+v %v", res, err)
+	if page, err := again.SignIn(ctx, e.ExistingIdP().Name); err != nil || !page.SignedIn {
+		t.Fatalf("sign-in after restart: %+v %v", page, err)
 	}
 
 	fresh := start(t, t.TempDir(), true)
@@ -147,12 +157,18 @@ func TestSCIMActivationShowsThroughTheAPIAndLogs(t *testing.T) {
 	if got["scim_connected"] == "" || !strings.Contains(got["scim_counts"], "2 groups") || got["scim_last_request"] == "" {
 		t.Fatalf("jumpcloud-scim findings %v", got)
 	}
-	for _, f := range rep.Step(steps.Test).Findings {
-		if f.Code == "login_ok" && strings.Contains(f.Message, "engineering") {
-			return
-		}
+	if c := codes(rep.Step(steps.Test).Findings); c["signin_none"] == "" {
+		t.Fatalf("SCIM provisioning is not a sign-in, yet the test step says %v", c)
 	}
-	t.Fatalf("no successful login in %v", rep.Step(steps.Test).Findings)
+}
+
+// codes maps finding codes to their messages.
+func codes(fs model.Findings) map[string]string {
+	out := map[string]string{}
+	for _, f := range fs {
+		out[f.Code] = f.Message
+	}
+	return out
 }
 
 // Faults during apply still end with exactly one IdP.
@@ -226,10 +242,10 @@ func TestEveryMistakeIsCaught(t *testing.T) {
 		sev     model.Severity
 	}{
 		{sandbox.WrongEntityID, steps.Metadata, "entity_id_is_sp_url", model.SeverityWarning},
-		{sandbox.GroupsMisnamed, steps.Test, "login_no_groups", model.SeverityWarning},
-		{sandbox.UserNotAssigned, steps.Test, "login_failed", model.SeverityError},
+		{sandbox.GroupsMisnamed, steps.Test, "signin_no_groups", model.SeverityWarning},
+		{sandbox.UserNotAssigned, steps.Test, "signin_refused", model.SeverityError},
 		{sandbox.ExpiredCertificate, steps.Metadata, "cert_expired", model.SeverityError},
-		{sandbox.ClockSkew, steps.Test, "login_failed", model.SeverityError},
+		{sandbox.ClockSkew, steps.Test, "signin_refused", model.SeverityError},
 	}
 	for _, c := range cases {
 		t.Run(string(c.mistake), func(t *testing.T) {
@@ -245,6 +261,15 @@ func TestEveryMistakeIsCaught(t *testing.T) {
 			}
 			if !rep.Findings().HasErrors() {
 				if err := steps.Apply(ctx, e, rep, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := steps.Verify(ctx, e, rep, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.step == steps.Test {
+				// The sandbox's person signs in, as the wizard's i does.
+				if _, err := steps.NewFlow(e, steps.FlowOptions{}).SignIn(ctx); err != nil {
 					t.Fatal(err)
 				}
 				if err := steps.Verify(ctx, e, rep, nil); err != nil {

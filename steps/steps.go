@@ -91,7 +91,7 @@ type Deps struct {
 	// CheckTimeout bounds each live check.
 	CheckTimeout time.Duration
 	// Sandbox is set only against the embedded sandbox, where jcaccess can
-	// press JumpCloud's buttons and sign in as a test user itself.
+	// press JumpCloud's buttons and play a person signing in.
 	Sandbox SandboxControl
 	// JumpCloudHost is accepted as JumpCloud's SSO host besides
 	// sso.jumpcloud.com (the sandbox's JumpCloud).
@@ -148,6 +148,9 @@ type Env struct {
 	// jcAppID the application it found or this apply created.
 	jc      *jumpcloud.Inspection
 	jcAppID string
+	// refused is the page a sandbox sign-in (Flow.SignIn) ended on when it
+	// did not end signed in; the test step reports it until a sign-in works.
+	refused *model.BrowserPage
 }
 
 func (e *Env) now() time.Time {
@@ -231,10 +234,13 @@ type SandboxControl interface {
 	// connects to the SCIM endpoint with the token and pushes its users and
 	// groups.
 	ActivateSCIM(ctx context.Context, baseURL string, token model.Secret) error
-	// Login signs a test user in through the team domain's test URL of the
-	// IdP: a real SP-initiated SAML round trip. It returns what the service
-	// provider recorded.
-	Login(ctx context.Context, idpID string) (model.LoginResult, error)
+	// SignIn is a person at a browser: the sandbox's JumpCloud user (one
+	// bound to the app) opens the team domain's App Launcher, chooses the
+	// login method named loginMethod on Access's login page, signs in to
+	// JumpCloud and comes back through the Access callback. It returns the
+	// page the browser ended on, never what Access recorded: the test step
+	// reads that from the Cloudflare API, as it does against Cloudflare.
+	SignIn(ctx context.Context, loginMethod string) (model.BrowserPage, error)
 }
 
 // base gives steps the methods they have nothing to do in.

@@ -277,6 +277,20 @@ func (a *accessible) step() (finished bool, err error) {
 				a.check(steps.Request{Step: id, Inputs: a.state.Inputs()})
 				a.show(id)
 			}
+		case "i":
+			if id == steps.Test && a.state.Snap.Sandbox && !a.o.DryRun {
+				page, err := a.r.flow.SignIn(a.ctx)
+				switch {
+				case err != nil:
+					a.println("[FAILED] sandbox sign-in: " + shownErr(err))
+				case page.SignedIn:
+					a.println("Sandbox: " + shown(page.Person) + " signed in through the App Launcher.")
+				default:
+					a.println("Sandbox: " + shown(page.Person) + " did not get in.")
+				}
+				a.check(steps.Request{Step: id, Inputs: a.state.Inputs()})
+				a.show(id)
+			}
 		case "s":
 			if id == steps.JumpCloudSCIM {
 				return !a.nav.Next(), nil
@@ -309,6 +323,9 @@ func (a *accessible) menu(id steps.ID) string {
 	}
 	if !a.state.Snap.SCIMSecret.IsZero() && (id == steps.SCIM || id == steps.JumpCloudSCIM) {
 		parts = append(parts, "v: show secret")
+	}
+	if id == steps.Test && a.state.Snap.Sandbox && !a.o.DryRun {
+		parts = append(parts, "i: sign in (sandbox)")
 	}
 	parts = append(parts, "?: more help", "q: save and quit")
 	return strings.Join(parts, ", ") + "\n"

@@ -28,7 +28,7 @@ func TestAccessibleWalkthrough(t *testing.T) {
 		"p",     // step 6: paste a regenerated secret: no terminal to hide it
 		"v", "", // step 6: show the secret once, next
 		"x", "", // step 7: activate (sandbox), next
-		"", // step 8: to the summary
+		"i", "", // step 8: sign in (sandbox), to the summary
 	}, "\n") + "\n"
 	var out bytes.Buffer
 	res, err := RunAccessible(context.Background(), o, strings.NewReader(script), &out)
@@ -48,7 +48,7 @@ func TestAccessibleWalkthrough(t *testing.T) {
 		"Send POST https://api.cloudflare.test/client/v4/accounts/",
 		"[done] create SAML login method",
 		"[ok] JumpCloud has connected",
-		"[ok] a user can sign in",
+		"[ok] someone signed in",
 		"no secret read (a hidden prompt needs a terminal)",
 		"What is left",
 		"Report saved to",

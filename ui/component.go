@@ -39,6 +39,8 @@ type (
 		changes []model.Change
 	}
 	activateRequest struct{}
+	// signInRequest asks the sandbox's person to sign in (Flow.SignIn).
+	signInRequest struct{}
 	// cancelRequest stops the step's checks in flight (an answer changed).
 	cancelRequest struct{ step steps.ID }
 	// skipRequest moves on without the confirmation a warning needs: the

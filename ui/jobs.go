@@ -38,6 +38,20 @@ func (r *Runner) activate(ctx context.Context) tea.Cmd {
 	return func() tea.Msg { return activatedMsg{err: r.flow.Activate(ctx)} }
 }
 
+// signedInMsg is the answer to the sandbox's sign-in: the page the
+// browser ended on.
+type signedInMsg struct {
+	page model.BrowserPage
+	err  error
+}
+
+func (r *Runner) signIn(ctx context.Context) tea.Cmd {
+	return func() tea.Msg {
+		page, err := r.flow.SignIn(ctx)
+		return signedInMsg{page: page, err: err}
+	}
+}
+
 // snapshotMsg carries the engine state, on start and after a resume.
 type snapshotMsg struct {
 	snap    Snapshot

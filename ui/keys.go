@@ -12,10 +12,10 @@ import (
 // KeyMap is every key the wizard knows, built once. Letters act only when no
 // field has the focus; ctrl+c always quits (and saves).
 type KeyMap struct {
-	Quit, ForceQuit, Next, Back, Edit, Recheck, Help key.Binding
-	Copy, Open, Reveal, Apply, Yes, No, Cancel       key.Binding
-	Activate, Skip, Regenerate, Paste, Resume, Fresh key.Binding
-	Up, Down, PageUp, PageDown, Full                 key.Binding
+	Quit, ForceQuit, Next, Back, Edit, Recheck, Help         key.Binding
+	Copy, Open, Reveal, Apply, Yes, No, Cancel               key.Binding
+	Activate, SignIn, Skip, Regenerate, Paste, Resume, Fresh key.Binding
+	Up, Down, PageUp, PageDown, Full                         key.Binding
 	// Form is huh's keymap with esc as its abort key: esc leaves a form
 	// without keeping what was typed.
 	Form *huh.KeyMap
@@ -44,6 +44,7 @@ func NewKeyMap() *KeyMap {
 		No:         b([]string{"n", "esc"}, "n", "no"),
 		Cancel:     b([]string{"esc"}, "esc", "cancel"),
 		Activate:   b([]string{"x"}, "x", "activate (sandbox)"),
+		SignIn:     b([]string{"i"}, "i", "sign in (sandbox)"),
 		Skip:       b([]string{"s"}, "s", "skip, check later"),
 		Regenerate: b([]string{"g"}, "g", "new secret"),
 		Paste:      b([]string{"p"}, "p", "paste a regenerated secret"),

@@ -162,8 +162,16 @@ func TestProgramFullRunToTheSummary(t *testing.T) {
 	}
 	p.waitStep(7, "verified")
 	p.press("n")
+	p.waitStep(8, "warning")
+	p.wait("nobody has signed in through")
+
+	// The admin signs in at a browser; r checks again.
+	if _, err := w.control.SignIn(context.Background(), "JumpCloud"); err != nil {
+		t.Fatal(err)
+	}
+	p.press("r")
 	p.waitStep(8, "verified")
-	p.wait("alice@example.com signed in through JumpCloud")
+	p.wait(`alice@example.com signed in through "JumpCloud"`)
 	p.press("n")
 	p.wait("Setup summary · acme", "What was verified")
 	p.press("enter")

@@ -109,7 +109,11 @@ func walkScreens(t *testing.T, colour bool) {
 	shot("12_jumpcloud_scim_connected", func() { d.mustSee("Sandbox: JumpCloud's Identity Management was activated.") })
 
 	d.press("n")
-	shot("13_test", func() { d.mustSee("alice@example.com signed in through JumpCloud") })
+	d.mustSee("nobody has signed in through", "i sign in (sandbox)")
+	d.press("i")
+	shot("13_test", func() {
+		d.mustSee(`alice@example.com signed in through "JumpCloud"`, "Access received groups Engineering")
+	})
 	d.press("n")
 	shot("14_summary", func() { d.mustSee("What was done", "What was verified") })
 	d.press("pgdown")

@@ -73,7 +73,7 @@ func (o outcome) left() []string {
 		out = append(out, "Connect JumpCloud's Identity Management (Base URL and Token Key), then run jcaccess check --team "+in.Team+" to see its requests arrive.")
 	}
 	if !o.loginVerified() {
-		out = append(out, "Run Cloudflare's connection test: Zero Trust > Integrations > Identity providers > "+in.IdP.Name+" > Test.")
+		out = append(out, "Sign in once through the App Launcher (https://"+in.Domain()+"/) as a JumpCloud user bound to the app, choosing "+in.IdP.Name+"; jcaccess check --team "+in.Team+" then shows the sign-in and the groups Access received.")
 	}
 	out = append(out, "Create Access policies that use the "+in.IdP.Name+" login method and its groups.")
 	cert := ""
@@ -86,7 +86,7 @@ func (o outcome) left() []string {
 
 func (o outcome) loginVerified() bool {
 	for _, f := range o.status(steps.Test).Findings {
-		if f.Code == "login_ok" {
+		if f.Code == "signin_seen" {
 			return true
 		}
 	}

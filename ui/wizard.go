@@ -184,6 +184,10 @@ func (w *Wizard) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return w, w.runner.activate(w.c.Ctx)
 	case activatedMsg:
 		return w, w.comp(steps.JumpCloudSCIM).Update(msg)
+	case signInRequest:
+		return w, w.runner.signIn(w.c.Ctx)
+	case signedInMsg:
+		return w, w.comp(steps.Test).Update(msg)
 	case skipRequest:
 		w.cancelActive("")
 		return w, w.advance()

@@ -344,7 +344,7 @@ func TestNoColorDrawsNoColour(t *testing.T) {
 func TestReportHoldsNoSecret(t *testing.T) {
 	w := newWorld(t)
 	d := walkToIdP(t, w, setup{sandbox: true})
-	d.press("a", "y", "n", "n", "x", "n", "n")
+	d.press("a", "y", "n", "n", "x", "n", "i", "n")
 	d.mustSee("Summary")
 	secret := w.api.IdPs()[0].SCIMSecret
 	assertNoSecretsOnDisk(t, w.stateDir, testToken, secret)

@@ -57,7 +57,7 @@ func newWorld(t testing.TB, opts ...func(*cfapi.Options)) *world {
 		f(&o)
 	}
 	api := cfapi.New(o)
-	api.AddToken(testToken, cfapi.TokenUser, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead) // user-owned: the wizard discovers the account (Cloudflare lists no accounts for account-owned tokens)
+	api.AddToken(testToken, cfapi.TokenUser, cfapi.PermAccessWrite, cfapi.PermSCIMLogsRead, cfapi.PermAuditLogsRead) // user-owned: the wizard discovers the account (Cloudflare lists no accounts for account-owned tokens)
 	api.AddToken(readOnlyToken, cfapi.TokenUser, cfapi.PermAccessRead)
 	ts := cfapi.StartTLS(api)
 	t.Cleanup(ts.Close)
@@ -161,7 +161,7 @@ func (w *world) requests(method, suffix string) int {
 }
 
 // fakeControl stands in for the sandbox's JumpCloud: Activate pushes a user
-// and a group over real SCIM requests; Login answers as a good sign-in.
+// and a group over real SCIM requests; SignIn records alice's sign-in.
 type fakeControl struct {
 	w         *world
 	mu        sync.Mutex
@@ -205,16 +205,22 @@ func (f *fakeControl) ActivateSCIM(ctx context.Context, baseURL string, token mo
 	return err
 }
 
-func (f *fakeControl) Login(ctx context.Context, idpID string) (model.LoginResult, error) {
+// SignIn stands for alice at a browser: the world has no JumpCloud to
+// sign a SAML response, so a login method that exists records her sign-in
+// on the fake Cloudflare as its Access callback would; the test step then
+// reads it through the API like any other.
+func (f *fakeControl) SignIn(ctx context.Context, loginMethod string) (model.BrowserPage, error) {
 	f.mu.Lock()
 	f.logins++
 	f.mu.Unlock()
+	const alice = "alice@example.com"
 	for _, p := range f.w.api.IdPs() {
-		if p.ID == idpID {
-			return model.LoginResult{Email: "alice@example.com", Groups: []string{"Engineering"}}, nil
+		if p.Name == loginMethod {
+			f.w.api.SignedIn(p.ID, alice, []string{"Engineering"})
+			return model.BrowserPage{Person: alice, URL: "https://" + testDomain + "/", Text: "App Launcher Signed in as " + alice, SignedIn: true}, nil
 		}
 	}
-	return model.LoginResult{}, fmt.Errorf("no login method %s", idpID)
+	return model.BrowserPage{Person: alice, URL: "https://" + testDomain + "/cdn-cgi/access/login", Text: "Sign in to Example Inc: no login method named " + loginMethod}, nil
 }
 
 // faultSlowCerts makes the team domain answer after 10 s: long enough to

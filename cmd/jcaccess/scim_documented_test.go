@@ -107,12 +107,17 @@ type jsonFinding struct {
 // checkFindings runs check --json for acme and returns its findings.
 func (w *world) checkFindings() []jsonFinding {
 	w.t.Helper()
-	r := w.run(nil, "check", "--team", "acme", "--json")
+	return decodeFindings(w.t, w.run(nil, "check", "--team", "acme", "--json"))
+}
+
+// decodeFindings reads the findings of check --json.
+func decodeFindings(t *testing.T, r result) []jsonFinding {
+	t.Helper()
 	var out struct {
 		Findings []jsonFinding `json:"findings"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-		w.t.Fatalf("check --json: %v\n%s", err, r)
+		t.Fatalf("check --json: %v\n%s", err, r)
 	}
 	return out.Findings
 }

@@ -133,8 +133,13 @@ func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	press("x")
 	step(7, "verified")
 	press("n")
+	// Nobody has signed in yet; i has the sandbox's person sign in from the
+	// App Launcher, and the step reads the sign-in back from the API.
+	step(8, "warning")
+	wait("nobody has signed in through")
+	press("i")
 	step(8, "verified")
-	wait("signed in through JumpCloud")
+	wait(`alice@example.com signed in through "JumpCloud"`, "engineering")
 	// The sign-in confirms the app's SP Entity ID and ACS URL.
 	wait("✔ 3 jumpcloud-app")
 	press("n")
@@ -144,7 +149,7 @@ func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	if r := fm.Result(); r.Outcome != ui.Finished || r.ReportPath == "" {
 		t.Fatalf("result %+v", r)
 	}
-	if logins := w.sb.Cloudflare.Logins(); len(logins) == 0 || logins[len(logins)-1].Error != "" {
+	if logins := w.sb.Cloudflare.Logins(); len(logins) == 0 || logins[len(logins)-1].Error != "" || !logins[len(logins)-1].Session {
 		t.Fatalf("no good sign-in recorded: %+v", logins)
 	}
 	secret := w.sb.Cloudflare.IdPs()[0].SCIMSecret

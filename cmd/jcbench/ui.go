@@ -187,13 +187,25 @@ func walkToSummary(t *term) error {
 				if err := t.press("x"); err != nil {
 					return err
 				}
+			case 8:
+				// Nobody has signed in: the sandbox's i signs its user in
+				// through the App Launcher.
+				if err := t.waitStep(8, "warning", step); err != nil {
+					return err
+				}
+				if err := t.waitText(step, "i sign in"); err != nil {
+					return err
+				}
+				if err := t.press("i"); err != nil {
+					return err
+				}
 			}
 			if err := t.waitStep(n, "verified", step); err != nil {
 				return err
 			}
 		}
 		if n == 8 {
-			if err := t.waitText(step, "alice@example.com signed in through JumpCloud"); err != nil {
+			if err := t.waitText(step, `alice@example.com signed in through "JumpCloud"`); err != nil {
 				return err
 			}
 		}

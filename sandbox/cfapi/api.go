@@ -136,6 +136,7 @@ const (
 	needAccessRead
 	needAccessWrite
 	needSCIMLogs
+	needAuditLogs
 	needVerifyUser    // a user-owned token, whatever its status
 	needVerifyAccount // an account-owned token of this account, whatever its status
 )
@@ -171,11 +172,14 @@ func (s *Server) routes() *http.ServeMux {
 	api("GET "+idps+"/{idp_id}/scim/users", needAccessRead, s.listSCIMUsers)
 	api("GET "+idps+"/{idp_id}/scim/groups", needAccessRead, s.listSCIMGroups)
 	api("GET /accounts/{account_id}/access/logs/scim/updates", needSCIMLogs, s.listSCIMLogs)
+	api("GET /accounts/{account_id}/access/users", needAuditLogs, s.listAccessUsers)
+	api("GET /accounts/{account_id}/access/users/{user_id}/last_seen_identity", needAuditLogs, s.lastSeenIdentity)
 
 	mux.HandleFunc(apiBasePath+"/", func(w http.ResponseWriter, r *http.Request) { noRoute().write(w) })
 
 	mux.HandleFunc("GET /cdn-cgi/access/certs", s.serveCerts)
 	s.samlRoutes(mux)
+	s.launcherRoutes(mux)
 	s.scimRoutes(mux)
 	return mux
 }

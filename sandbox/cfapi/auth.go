@@ -14,6 +14,9 @@ const (
 	PermAccessRead   Permission = "Access: Organizations, Identity Providers, and Groups Read"
 	PermAccessWrite  Permission = "Access: Organizations, Identity Providers, and Groups Write"
 	PermSCIMLogsRead Permission = "Access: SCIM Logs Read"
+	// PermAuditLogsRead is the one permission the Zero Trust users reads
+	// accept (cloudflare-api.md §11): Access Write does not grant them.
+	PermAuditLogsRead Permission = "Access: Audit Logs Read"
 )
 
 // TokenOwner says who owns an API token, which decides the verify endpoint
@@ -51,12 +54,26 @@ func (t *token) allows(n need) bool {
 		return t.perms[PermAccessWrite]
 	case needSCIMLogs:
 		return t.perms[PermSCIMLogsRead]
+	case needAuditLogs:
+		return t.perms[PermAuditLogsRead]
 	}
 	return false
 }
 
 func (t *token) anyAccess() bool {
 	return t.perms[PermAccessRead] || t.perms[PermAccessWrite] || t.perms[PermSCIMLogsRead]
+}
+
+// Grant adds permissions to an existing token (a sandbox world saved before
+// jcaccess needed them gets them on restore); an unknown token is ignored.
+func (s *Server) Grant(value string, perms ...Permission) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tokens[value]; t != nil {
+		for _, p := range perms {
+			t.perms[p] = true
+		}
+	}
 }
 
 // AddToken registers an active API token (replacing any token with the same

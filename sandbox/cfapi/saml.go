@@ -2,6 +2,7 @@ package cfapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -53,6 +54,10 @@ type Login struct {
 	Attributes map[string][]string // every SAML attribute received, by name
 	At         time.Time
 	Error      string // the error Cloudflare shows; "" on success
+	// Session says the login started an Access session (a sign-in from the
+	// App Launcher, launcher.go), not the dashboard's Test page: only such
+	// a sign-in creates a Zero Trust user (users.go).
+	Session bool `json:",omitempty"`
 }
 
 func (l Login) clone() Login {
@@ -71,6 +76,9 @@ func (l Login) clone() Login {
 type authnRequest struct {
 	IdPID string    `json:"idp_id"`
 	At    time.Time `json:"at"`
+	// Return is where a login from the login page goes back to (a path on
+	// the team domain); "" for the Test page.
+	Return string `json:"return,omitempty"`
 }
 
 // authnRequestMaxAge is how long an AuthnRequest ID is remembered.
@@ -203,13 +211,20 @@ func (c *samlIdP) serviceProvider(now time.Time) *saml.ServiceProvider {
 
 // serveTestIdP starts an SP-initiated login to the identity provider.
 func (s *Server) serveTestIdP(w http.ResponseWriter, r *http.Request) {
+	s.startLogin(w, r, r.PathValue("idp_id"), "")
+}
+
+// startLogin sends the browser to the identity provider idpID with an
+// AuthnRequest; back is where a successful login returns (launcher.go), ""
+// for the Test page.
+func (s *Server) startLogin(w http.ResponseWriter, r *http.Request, idpID, back string) {
 	s.mu.Lock()
-	idp := s.lookupSAMLIdP(r.PathValue("idp_id"))
+	idp := s.lookupSAMLIdP(idpID)
 	s.mu.Unlock()
 	if idp == nil {
 		writeAccessPage(w, http.StatusNotFound, accessPage{
 			Title: "Identity provider not found",
-			Error: "There is no SAML identity provider with the ID " + r.PathValue("idp_id") + ".",
+			Error: "There is no SAML identity provider with the ID " + idpID + ".",
 		})
 		return
 	}
@@ -237,7 +252,7 @@ func (s *Server) serveTestIdP(w http.ResponseWriter, r *http.Request) {
 			delete(s.authnRequests, id)
 		}
 	}
-	s.authnRequests[req.ID] = authnRequest{IdPID: idp.id, At: now}
+	s.authnRequests[req.ID] = authnRequest{IdPID: idp.id, At: now, Return: back}
 	s.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-cache, no-store")
 	http.Redirect(w, r, redirect.String(), http.StatusFound)
@@ -360,10 +375,12 @@ func (s *Server) serveCallback(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	login.Groups = slices.Clone(login.Attributes[groupsAttrName])
+	back := ""
 	if assertion.Subject != nil {
 		s.mu.Lock()
 		for _, sc := range assertion.Subject.SubjectConfirmations {
 			if sc.SubjectConfirmationData != nil {
+				back = cmp.Or(back, s.authnRequests[sc.SubjectConfirmationData.InResponseTo].Return)
 				delete(s.authnRequests, sc.SubjectConfirmationData.InResponseTo)
 			}
 		}
@@ -372,6 +389,15 @@ func (s *Server) serveCallback(w http.ResponseWriter, r *http.Request) {
 	if login.Email == "" {
 		login.Error = errRequiredAttrs
 		fail(login, http.StatusBadRequest, idp.name)
+		return
+	}
+	if back != "" {
+		// A person's sign-in from the login page: Access starts a session
+		// and sends the browser back (launcher.go).
+		login.Session = true
+		s.recordLogin(login)
+		http.SetCookie(w, s.startSession(login))
+		http.Redirect(w, r, back, http.StatusFound)
 		return
 	}
 	s.recordLogin(login)

@@ -108,8 +108,9 @@ type Server struct {
 	latency    time.Duration
 	logSeq     int
 
-	logins        []Login                 // responses posted to the Access callback (saml.go)
-	authnRequests map[string]authnRequest // AuthnRequest ID -> the test it started (saml.go)
+	logins        []Login                  // responses posted to the Access callback (saml.go)
+	authnRequests map[string]authnRequest  // AuthnRequest ID -> the test it started (saml.go)
+	sessions      map[string]accessSession // CF_Authorization cookie -> session (launcher.go); not saved
 }
 
 type pendingFault struct {

@@ -26,6 +26,23 @@ import (
 // failure, an error) is returned like any final page; err is only for
 // transport failures and unusable pages.
 func BrowserLogin(ctx context.Context, hc *http.Client, startURL, email string) (status int, text string, err error) {
+	p, err := BrowserSignIn(ctx, hc, startURL, email, "")
+	return p.Status, p.Text, err
+}
+
+// Page is where a browser ended.
+type Page struct {
+	Status int
+	URL    *url.URL
+	Text   string // visible text, markup removed
+}
+
+// BrowserSignIn is BrowserLogin for a person who also chooses: on a page
+// offering several forms (Access's login page lists its login methods as
+// buttons), it submits, once, the form whose visible label is choose, as a
+// person clicks the button named after the login method. With no such form
+// the page is where the browser ends.
+func BrowserSignIn(ctx context.Context, hc *http.Client, startURL, email, choose string) (Page, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
@@ -35,33 +52,43 @@ func BrowserLogin(ctx context.Context, hc *http.Client, startURL, email string) 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, startURL, nil)
 	if err != nil {
-		return 0, "", err
+		return Page{}, err
 	}
+	chosen := false
 	loggedIn := false
 	for step := 0; step < 10; step++ {
 		status, page, final, err := fetch(&c, req)
 		if err != nil {
-			return 0, "", err
+			return Page{}, err
 		}
+		ended := Page{Status: status, URL: final, Text: visibleText(page)}
 		f := findForm(page)
+		picked := false
+		if !chosen {
+			if choice := chooseForm(page, choose); choice != nil {
+				chosen, picked, f = true, true, choice
+			}
+		}
 		switch {
 		case f == nil:
-			return status, visibleText(page), nil
+			return ended, nil
+		case picked:
+			// The person's choice, submitted as it is.
 		case f.has("password"):
 			if loggedIn {
 				// The login form again: the credentials were refused.
-				return status, visibleText(page), nil
+				return ended, nil
 			}
 			loggedIn = true
 			f.values.Set("email", email)
 			f.values.Set("password", SandboxPassword)
 		case f.has("SAMLResponse"), f.has("SAMLRequest"):
 		default:
-			return status, visibleText(page), nil
+			return ended, nil
 		}
 		action, err := final.Parse(f.action)
 		if err != nil {
-			return 0, "", fmt.Errorf("jumpcloud: form action %q: %w", f.action, err)
+			return Page{}, fmt.Errorf("jumpcloud: form action %q: %w", f.action, err)
 		}
 		method := strings.ToUpper(f.method)
 		if method == "" {
@@ -77,10 +104,10 @@ func BrowserLogin(ctx context.Context, hc *http.Client, startURL, email string) 
 			}
 		}
 		if err != nil {
-			return 0, "", err
+			return Page{}, err
 		}
 	}
-	return 0, "", errors.New("jumpcloud: BrowserLogin: too many steps")
+	return Page{}, errors.New("jumpcloud: BrowserLogin: too many steps")
 }
 
 // fetch sends req (following redirects) and returns the final page and URL.
@@ -127,6 +154,25 @@ func findForm(page string) *htmlForm {
 	if m == nil {
 		return nil
 	}
+	return parseForm(m)
+}
+
+// chooseForm returns the form of page whose visible label (its button's
+// text) is choose, or nil; "" chooses nothing.
+func chooseForm(page, choose string) *htmlForm {
+	if choose == "" {
+		return nil
+	}
+	for _, m := range formPattern().FindAllStringSubmatch(page, -1) {
+		if visibleText(m[2]) == choose {
+			return parseForm(m)
+		}
+	}
+	return nil
+}
+
+// parseForm reads one match of formPattern.
+func parseForm(m []string) *htmlForm {
 	fa := attrs(m[1])
 	f := &htmlForm{action: fa["action"], method: fa["method"], values: url.Values{}, fields: map[string]bool{}}
 	for _, in := range inputPattern().FindAllStringSubmatch(m[2], -1) {

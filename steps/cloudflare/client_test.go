@@ -3,6 +3,7 @@ package cloudflare
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -184,5 +185,29 @@ func TestHintsTellTheTokenFromThePermission(t *testing.T) {
 	_, err = as(token, true, 0).GetIdP(ctx, acct, "00000000-0000-4000-8000-000000000000")
 	if StatusOf(err) != http.StatusNotFound || EndpointAbsent(err) {
 		t.Fatalf("missing IdP: %v", err)
+	}
+}
+
+// The users list is read to the end even when Cloudflare serves fewer per
+// page than asked, and an identity names its IdP and groups.
+func TestAccessUsersPagesAndIdentityNamesTheIdP(t *testing.T) {
+	api, as := newFakeAs(t)
+	api.AddToken("audit", cfapi.TokenAccount, cfapi.PermAuditLogsRead)
+	for i := range 60 {
+		api.SignedIn("idp-1", fmt.Sprintf("user%02d@example.com", i), []string{"engineering"})
+	}
+	ctx := context.Background()
+	users, more, err := as("audit", true, 0).AccessUsers(ctx, acct)
+	if err != nil || more || len(users) != 60 || users[59].Email != "user59@example.com" || users[0].LastSuccessfulLogin.IsZero() {
+		t.Fatalf("users: %d more=%v %v", len(users), more, err)
+	}
+	id, err := as("audit", true, 0).LastSeenIdentity(ctx, acct, users[3].ID)
+	if err != nil || id.IdPID != "idp-1" || id.Email != "user03@example.com" || len(id.Groups) != 1 || id.Groups[0] != "engineering" {
+		t.Fatalf("identity: %+v %v", id, err)
+	}
+	// Access Write does not reach the users: the hint names the permission.
+	_, _, err = as(token, true, 0).AccessUsers(ctx, acct)
+	if !PermissionMissing(err) || !strings.Contains(err.Error(), PermAuditLogsRead) {
+		t.Fatalf("without Audit Logs Read: %v", err)
 	}
 }

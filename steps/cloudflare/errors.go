@@ -129,8 +129,11 @@ func wrap(op string, err error) error {
 		ae.Hint = hintTokenInvalid
 	case ae.Status == http.StatusForbidden:
 		perm := PermAccessWrite + " on this account (dashboard: My Profile > API Tokens > Edit, or Manage Account > Account API Tokens for an account-owned token)"
-		if strings.Contains(op, "SCIM update logs") {
+		switch {
+		case strings.Contains(op, "SCIM update logs"):
 			perm = PermSCIMLogsRead + " to let jcaccess read the SCIM logs"
+		case strings.Contains(op, "Zero Trust users"), strings.Contains(op, "last seen identity"):
+			perm = PermAuditLogsRead + " to let jcaccess see who signed in"
 		}
 		ae.Hint = "the API token lacks a permission: give it " + perm
 		if ae.hasCode(codeAuthError) {

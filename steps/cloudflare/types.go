@@ -170,3 +170,30 @@ type SCIMLogEntry struct {
 	ErrorDescription  string
 	RequestBody       string // the request's JSON body, as logged (request_body)
 }
+
+// PermAuditLogsRead is the permission the Zero Trust users list accepts
+// (docs/reference/cloudflare-api.md §11): jcaccess reads who signed in.
+const PermAuditLogsRead = "Access: Audit Logs Read"
+
+// AccessUser is one Zero Trust user: someone who signed in to Access
+// (Cloudflare creates the user on the first sign-in). Fields the API leaves
+// out stay zero.
+type AccessUser struct {
+	ID                  string
+	Email               string
+	Name                string
+	CreatedAt           time.Time
+	LastSuccessfulLogin time.Time
+}
+
+// Identity is the identity Access last saw for a user: from which identity
+// provider, and with which groups.
+type Identity struct {
+	Email   string
+	IdPID   string
+	IdPType string
+	// Groups are the group names Access received; nil when the answer had
+	// no groups field at all (the field is not in Cloudflare's schema,
+	// §11), empty when it said none.
+	Groups []string
+}
