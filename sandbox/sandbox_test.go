@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"jcaccess/sandbox/cfapi/openapicheck"
@@ -92,5 +93,32 @@ func TestWorldSurvivesARestartWithoutTheClient(t *testing.T) {
 	}
 	if fresh := start(t, t.TempDir(), true); len(fresh.Cloudflare.IdPs()) != 0 {
 		t.Fatal("a fresh world has IdPs")
+	}
+}
+
+// The default app signs alice in; email-not-mapped leaves the email only in
+// the NameID, and Access says which attribute lacked it.
+func TestEmailNotMapped(t *testing.T) {
+	sb := start(t, t.TempDir(), false)
+	id := createIdP(t, sb)
+	ctx := context.Background()
+	res, err := sb.Login(ctx, id)
+	if err != nil || res.Error != "" || res.Email != LoginUser {
+		t.Fatalf("default app: %+v %v", res, err)
+	}
+	if err := sb.Make(EmailNotMapped); err != nil {
+		t.Fatal(err)
+	}
+	if app := sb.JumpCloud.App(); len(app.Attributes) != 0 || app.NameIDField != "email" {
+		t.Fatalf("app after the mistake: %+v", app)
+	}
+	res, err = sb.Login(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Required attributes are missing: email.", `no attribute "email"`, `NameID ("alice@example.com")`} {
+		if !strings.Contains(res.Error, want) {
+			t.Fatalf("login error %q lacks %q", res.Error, want)
+		}
 	}
 }
