@@ -19,6 +19,7 @@ import (
 	"jcaccess/sandbox"
 	"jcaccess/sandbox/cfapi"
 	"jcaccess/sandbox/cfapi/openapicheck"
+	"jcaccess/sandbox/jumpcloud"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
 )
@@ -263,4 +264,71 @@ func TestEveryMistakeIsCaught(t *testing.T) {
 			t.Fatalf("want %s %s at step %s; got %v", c.sev, c.code, c.step, rep.Step(c.step).Findings)
 		})
 	}
+}
+
+// value returns the step's value with that label.
+func value(t *testing.T, rep *steps.Report, id steps.ID, label string) steps.Value {
+	t.Helper()
+	for _, v := range rep.Step(id).Values {
+		if v.Label == label {
+			return v
+		}
+	}
+	t.Fatalf("step %s has no value %q: %+v", id, label, rep.Step(id).Values)
+	return steps.Value{}
+}
+
+// The jumpcloud-app step tells the admin what JumpCloud must send for the
+// login method as configured; a JumpCloud app set to exactly that signs in,
+// and one that skips the mapping it asks for does not.
+func TestJumpCloudAppValuesAreWhatAccessNeeds(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	e := env(sb, false)
+	e.Session.Inputs.IdP.EmailAttributeName = "mail"
+	e.Session.Inputs.IdP.Attributes = []string{"groups", "department"}
+	rep, err := steps.Plan(ctx, e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := value(t, rep, steps.JumpCloudApp, "SAMLSubject NameID"); v.Value != "email" {
+		t.Fatalf("NameID: %+v", v)
+	}
+	if v := value(t, rep, steps.JumpCloudApp, "SAMLSubject NameID Format"); v.Value != "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" {
+		t.Fatalf("NameID format: %+v", v)
+	}
+	mapping := value(t, rep, steps.JumpCloudApp, "User Attribute Mapping")
+	more := value(t, rep, steps.JumpCloudApp, "More attributes")
+	if mapping.Value != "mail = email" || more.Value != "department" {
+		t.Fatalf("mapping %+v, more %+v", mapping, more)
+	}
+	if err := steps.Apply(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// JumpCloud as the default app (email mapped as "email"): Access,
+	// reading "mail" and wanting "department", refuses.
+	res, err := sb.Login(ctx, sb.Cloudflare.IdPs()[0].ID)
+	if err != nil || !strings.Contains(res.Error, "Required attributes are missing: mail, department.") {
+		t.Fatalf("before following the values: %+v %v", res, err)
+	}
+
+	// The admin adds exactly the rows the values name.
+	app := sb.JumpCloud.App()
+	name, field, _ := strings.Cut(mapping.Value, " = ")
+	app.Attributes = []jumpcloud.AttributeMapping{{Name: name, UserField: field}, {Name: more.Value, UserField: jumpcloud.FieldDisplayName}}
+	sb.JumpCloud.SetApp(app)
+	rep, err = steps.Plan(ctx, e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := steps.Verify(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Step(steps.Test).Findings {
+		if f.Code == "login_ok" {
+			return
+		}
+	}
+	t.Fatalf("after following the values: %v", rep.Step(steps.Test).Findings)
 }
