@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -331,4 +333,48 @@ func TestJumpCloudAppValuesAreWhatAccessNeeds(t *testing.T) {
 		}
 	}
 	t.Fatalf("after following the values: %v", rep.Step(steps.Test).Findings)
+}
+
+// Most real JumpCloud exports say WantAuthnRequestsSigned="true": the
+// metadata step says what that means for sign_request, to confirm, and the
+// setup goes on (Cloudflare's JumpCloud example leaves sign_request off).
+func TestSignedRequestsWantedIsExplained(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	raw, err := os.ReadFile(sb.MetadataPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := strings.Replace(string(raw), `WantAuthnRequestsSigned="false"`, `WantAuthnRequestsSigned="true"`, 1)
+	if signed == string(raw) {
+		t.Fatal("the sandbox's export has no WantAuthnRequestsSigned=\"false\" to flip")
+	}
+	path := filepath.Join(t.TempDir(), "JumpCloud-saml2-metadata.xml")
+	if err := os.WriteFile(path, []byte(signed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, sign := range []bool{false, true} {
+		e := env(sb, false)
+		e.Session.Inputs.IdP.Metadata, e.Session.Inputs.IdP.SignRequest = path, sign
+		rep, err := steps.Plan(ctx, e, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *model.Finding
+		for _, f := range rep.Step(steps.Metadata).Findings {
+			if f.Code == "authn_signing_wanted" {
+				got = &f
+			}
+		}
+		want := "idp.sign_request is off"
+		if sign {
+			want = "idp.sign_request is on"
+		}
+		if got == nil || got.Severity != model.SeverityToConfirm || !strings.Contains(got.Message, want) {
+			t.Fatalf("sign_request %v: %+v in %v", sign, got, rep.Step(steps.Metadata).Findings)
+		}
+		if st := rep.Step(steps.Metadata).Status; st != model.StatusToConfirm {
+			t.Fatalf("metadata step: %s", st)
+		}
+	}
 }
