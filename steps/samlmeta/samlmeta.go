@@ -12,7 +12,6 @@ import (
 	"jcaccess/model"
 )
 
-
 // SignedRequestsWanted says what WantAuthnRequestsSigned="true" (in most
 // real JumpCloud exports, docs/reference/jumpcloud.md §1) means for
 // Cloudflare. Cloudflare signs its AuthnRequests only with the login
