@@ -61,8 +61,10 @@ const DefaultEmailAttribute = "email"
 // with: a login method named JumpCloud that passes groups to Access, and SCIM
 // on with user deprovisioning.
 //
-// The email: Access takes it from a SAML attribute, never (as far as any
-// document says) from the NameID. Cloudflare's troubleshooting page calls
+// The email (sources in docs/reference/jumpcloud.md §2, "What Access needs
+// in the assertion"): Access takes it from a SAML attribute; no Cloudflare
+// document says it falls back to the NameID. Cloudflare's troubleshooting
+// page calls
 // the "email" attribute mandatory ("Required attributes are missing ...
 // verify that your IdP is sending the mandatory email attribute";
 // cloudflare-docs partials/cloudflare-one/troubleshooting/access.mdx), its
