@@ -41,6 +41,15 @@ type IdPInputs struct {
 	HeaderAttributes   []HeaderAttribute `yaml:"header_attributes" json:"header_attributes,omitempty"`
 }
 
+// EmailAttribute is the SAML attribute Access reads the email from:
+// email_attribute_name, or DefaultEmailAttribute when it is empty.
+func (in IdPInputs) EmailAttribute() string {
+	if in.EmailAttributeName != "" {
+		return in.EmailAttributeName
+	}
+	return DefaultEmailAttribute
+}
+
 // HeaderAttribute passes a SAML attribute to origins as a request header.
 type HeaderAttribute struct {
 	AttributeName string `yaml:"attribute_name" json:"attribute_name"`
@@ -62,15 +71,38 @@ const (
 	UpdateNoAction  = "no_action"
 )
 
+// DefaultEmailAttribute is the SAML attribute Access reads the user's email
+// from when email_attribute_name is empty.
+const DefaultEmailAttribute = "email"
+
 // DefaultInputs are what an admin following the Cloudflare guide ends up
 // with: a login method named JumpCloud that passes groups to Access, and SCIM
 // on with user deprovisioning.
+//
+// The email (sources in docs/reference/jumpcloud.md §2, "What Access needs
+// in the assertion"): Access takes it from a SAML attribute; no Cloudflare
+// document says it falls back to the NameID. Cloudflare's troubleshooting
+// page calls
+// the "email" attribute mandatory ("Required attributes are missing ...
+// verify that your IdP is sending the mandatory email attribute";
+// cloudflare-docs partials/cloudflare-one/troubleshooting/access.mdx), its
+// generic SAML page says "Email attribute name" is for IdPs that name it
+// otherwise, and its JumpCloud API example leaves email_attribute_name
+// empty while listing "email" among the attributes
+// (docs/reference/cloudflare-jumpcloud-saml.md), so empty means "email".
+// The default writes that name out rather than relying on what empty
+// means, and the jumpcloud-app step has the admin map it (JumpCloud's
+// mapping starts empty, and the current Cloudflare guide calls it
+// optional; the older Cloudflare JumpCloud guide had the admin add
+// "email" = email and NameID email, format emailAddress, which is what
+// the step asks for). Harsher where unknown: the sandbox's Access does not
+// fall back to the NameID either.
 func DefaultInputs() Inputs {
 	return Inputs{
 		IdP: IdPInputs{
 			Name:               "JumpCloud",
 			Attributes:         []string{"groups"},
-			EmailAttributeName: "email",
+			EmailAttributeName: DefaultEmailAttribute,
 		},
 		SCIM: SCIMInputs{
 			Enabled:                true,

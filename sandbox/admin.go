@@ -28,6 +28,8 @@ var adminPage = sync.OnceValue(func() *template.Template {
 <li>IdP Entity ID: <code>{{.App.IdPEntityID}}</code></li>
 <li>SP Entity ID: <code>{{.App.SPEntityID}}</code></li>
 <li>ACS URL: <code>{{.App.ACSURL}}</code></li>
+<li>SAMLSubject NameID: <code>{{.App.NameIDField}}</code>, format <code>{{.App.NameIDFormat}}</code></li>
+<li>User Attribute Mapping: {{range .App.Attributes}}<code>{{.Name}}</code> = <code>{{.UserField}}</code> {{else}}<em>none</em>{{end}}</li>
 <li>Include group attribute: {{.App.IncludeGroups}} <code>{{.App.GroupsAttributeName}}</code></li>
 <li>Bound user groups: {{range .App.BoundGroups}}<code>{{.}}</code> {{end}}</li>
 <li>Metadata export: <code>{{.Metadata}}</code></li>

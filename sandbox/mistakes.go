@@ -30,6 +30,14 @@ const (
 	// Cloudflare identifies users by; the sandbox's Cloudflare refuses such
 	// users (sandbox/cfapi/scim.go checkUserName).
 	UsernameNotEmail Mistake = "username-not-email"
+	// EmailNotMapped: no User Attribute Mapping row carries the email, as
+	// after following Cloudflare's current JumpCloud guide, which calls the
+	// attributes optional, with JumpCloud's empty default mapping
+	// (sandbox/jumpcloud/idp.go App.Attributes). JumpCloud still sends the
+	// email as NameID, but Access reads it from the attribute the login
+	// method names (email_attribute_name), so the sign-in fails with
+	// "Required attributes are missing" (sandbox/cfapi/identity.go).
+	EmailNotMapped Mistake = "email-not-mapped"
 	// AppMissing: the organization has no Cloudflare Access app yet. Its
 	// SSO URL and metadata answer 404 and there is no metadata export
 	// until the app is created through the admin API
@@ -39,7 +47,7 @@ const (
 
 // Mistakes lists every knob, for help texts and flags.
 func Mistakes() []Mistake {
-	return []Mistake{WrongEntityID, GroupsMisnamed, UserNotAssigned, ExpiredCertificate, ClockSkew, UsernameNotEmail, AppMissing}
+	return []Mistake{WrongEntityID, GroupsMisnamed, UserNotAssigned, ExpiredCertificate, ClockSkew, UsernameNotEmail, EmailNotMapped, AppMissing}
 }
 
 // Make reproduces a mistake in JumpCloud, re-exports the metadata (as the
@@ -72,6 +80,15 @@ func (sb *Sandbox) Make(m Mistake) error {
 		jc.SetClockSkew(10 * time.Minute)
 	case UsernameNotEmail:
 		app.SCIMUserName = jumpcloud.FieldUsername
+		jc.SetApp(app)
+	case EmailNotMapped:
+		var keep []jumpcloud.AttributeMapping
+		for _, m := range app.Attributes {
+			if m.UserField != jumpcloud.FieldEmail {
+				keep = append(keep, m)
+			}
+		}
+		app.Attributes = keep
 		jc.SetApp(app)
 	case AppMissing:
 		jc.SetApp(jumpcloud.App{Missing: true, Label: app.Label})

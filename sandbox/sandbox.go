@@ -220,14 +220,20 @@ func defaultUsers() []jumpcloud.User {
 const groupsAttribute = "groups"
 
 // defaultApp is the Cloudflare Access app as an admin following the
-// jumpcloud-app step would have set it.
+// jumpcloud-app step would have set it, and no more: NameID the email in
+// format emailAddress, one attribute mapping row carrying the email under
+// the name the default login method reads it from, the group attribute.
 func (sb *Sandbox) defaultApp() jumpcloud.App {
-	in := model.Inputs{Team: Team, TeamDomain: sb.TeamDomain}
+	in := model.DefaultInputs()
+	in.Team, in.TeamDomain = Team, sb.TeamDomain
 	return jumpcloud.App{
 		Label:               jumpcloud.DefaultLabel,
 		IdPEntityID:         in.IdPEntityID(),
 		SPEntityID:          in.CallbackURL(),
 		ACSURL:              in.CallbackURL(),
+		NameIDField:         jumpcloud.FieldEmail,
+		NameIDFormat:        jumpcloud.EmailNameIDFormat,
+		Attributes:          []jumpcloud.AttributeMapping{{Name: in.IdP.EmailAttribute(), UserField: jumpcloud.FieldEmail}},
 		IncludeGroups:       true,
 		GroupsAttributeName: groupsAttribute,
 		BoundGroups:         []string{"engineering", "finance"},

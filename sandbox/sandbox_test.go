@@ -179,3 +179,30 @@ func TestSignInThatDoesNotGetIn(t *testing.T) {
 		t.Fatalf("Zero Trust users after refused sign-ins: %v", users)
 	}
 }
+
+// The default app signs alice in; email-not-mapped leaves the email only in
+// the NameID, and Access says which attribute lacked it.
+func TestEmailNotMapped(t *testing.T) {
+	sb := start(t, t.TempDir(), false)
+	createIdP(t, sb)
+	ctx := context.Background()
+	page, err := sb.SignIn(ctx, "JumpCloud")
+	if err != nil || !page.SignedIn {
+		t.Fatalf("default app: %+v %v", page, err)
+	}
+	if err := sb.Make(EmailNotMapped); err != nil {
+		t.Fatal(err)
+	}
+	if app := sb.JumpCloud.App(); len(app.Attributes) != 0 || app.NameIDField != "email" {
+		t.Fatalf("app after the mistake: %+v", app)
+	}
+	page, err = sb.SignIn(ctx, "JumpCloud")
+	if err != nil || page.SignedIn {
+		t.Fatalf("sign-in without the email attribute: %+v %v", page, err)
+	}
+	for _, want := range []string{"Required attributes are missing: email.", `no attribute "email"`, `NameID ("alice@example.com")`} {
+		if !strings.Contains(page.Text, want) {
+			t.Fatalf("the page %q lacks %q", page.Text, want)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package steps
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"jcaccess/model"
 	"jcaccess/steps/jumpcloud"
@@ -16,16 +18,49 @@ func (jumpCloudAppStep) Title() string { return "The Cloudflare Access app in Ju
 // GroupsAttribute is the only attribute name Cloudflare reads groups from.
 const GroupsAttribute = "groups"
 
+// EmailNameIDFormat is the NameID format Cloudflare's generic SAML guide
+// asks IdPs for ("Set the Name ID/Email format to emailAddress").
+const EmailNameIDFormat = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+
+// Values are every field of JumpCloud's SSO tab the setup depends on. What
+// the assertion must carry follows the login method's settings: Access
+// reads the email from the attribute idp.email_attribute_name names (see
+// model.DefaultInputs for why not the NameID), and every attribute in
+// idp.attributes must be sent ("Any SAML attribute configured in the SAML
+// integration must also be sent from the IdP", Cloudflare generic-saml).
+// JumpCloud's mapping starts empty, so each one is a row the admin adds.
+// The NameID is set as the older Cloudflare JumpCloud guide did (email,
+// emailAddress): JumpCloud's default NameID is already the email, and the
+// format is the one Cloudflare's generic SAML guide asks for.
 func (jumpCloudAppStep) Values(env *Env) []Value {
 	in := env.inputs()
-	return []Value{
+	email := in.IdP.EmailAttribute()
+	vs := []Value{
 		{Label: "IdP Entity ID", Value: in.IdPEntityID(), Note: "SSO tab; exactly this, with the trailing slash"},
 		{Label: "SP Entity ID", Value: in.CallbackURL(), Note: "SSO tab; case-sensitive"},
 		{Label: "ACS URL", Value: in.CallbackURL(), Note: "SSO tab; same value as SP Entity ID"},
-		{Label: "Include group attribute", Value: GroupsAttribute, Note: "SSO tab; tick it and name it exactly groups, or Cloudflare sees no groups"},
-		{Label: "User Groups", Note: "User Groups tab: bind the groups whose members may sign in; users not bound are denied"},
-		{Label: "Export Metadata", Note: "SSO tab, after saving: Export Metadata, then give jcaccess the file"},
+		{Label: "SAMLSubject NameID", Value: "email", Note: "SSO tab; JumpCloud's default"},
+		{Label: "SAMLSubject NameID Format", Value: EmailNameIDFormat, Note: "SSO tab; as Cloudflare asks"},
+		{Label: "User Attribute Mapping", Value: email + " = email", Note: fmt.Sprintf("SSO tab, Attributes: add the row %s (Service Provider) = email (JumpCloud); Access reads the email from it (idp.email_attribute_name) and refuses sign-ins without it", email)},
 	}
+	var others []string
+	for _, a := range in.IdP.Attributes {
+		if a != GroupsAttribute && a != email {
+			others = append(others, a)
+		}
+	}
+	if len(others) > 0 {
+		vs = append(vs, Value{Label: "More attributes", Value: strings.Join(others, ", "), Note: "SSO tab, Attributes: add a row for each (idp.attributes lists them); Access refuses a sign-in that lacks any"})
+	}
+	groupsNote := "SSO tab; tick it and name it exactly groups, or Cloudflare sees no groups"
+	if slices.Contains(in.IdP.Attributes, GroupsAttribute) {
+		groupsNote = "SSO tab; tick it and name it exactly groups: idp.attributes lists groups, so Access refuses a sign-in without it"
+	}
+	return append(vs,
+		Value{Label: "Include group attribute", Value: GroupsAttribute, Note: groupsNote},
+		Value{Label: "User Groups", Note: "User Groups tab: bind the groups whose members may sign in; users not bound are denied"},
+		Value{Label: "Export Metadata", Note: "SSO tab, after saving: Export Metadata, then give jcaccess the file"},
+	)
 }
 
 // Checks: with a JumpCloud client, the API shows the app's fields
@@ -112,7 +147,7 @@ func JumpCloudWant(in model.Inputs, fix bool) jumpcloud.Want {
 		SPEntityID:      in.CallbackURL(),
 		ACSURL:          in.CallbackURL(),
 		GroupsAttribute: GroupsAttribute,
-		EmailAttribute:  in.IdP.EmailAttributeName,
+		EmailAttribute:  in.IdP.EmailAttribute(),
 		Label:           in.JumpCloud.AppLabel,
 		Groups:          in.JumpCloud.Groups,
 		Fix:             fix,

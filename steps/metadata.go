@@ -55,7 +55,21 @@ func (metadataStep) Prepare(ctx context.Context, env *Env) model.Findings {
 	if rep.Usable() {
 		fs = append(fs, infof("metadata_ok", "entity ID %s, SSO URL %s, %d signing certificate(s)", rep.EntityID, rep.SSOURL(), len(rep.Certificates))...)
 	}
-	return fs
+	return append(fs, signedRequestsFinding(rep, env.inputs().IdP.SignRequest)...)
+}
+
+// signedRequestsFinding explains WantAuthnRequestsSigned="true" against the
+// login method's sign_request (samlmeta.SignedRequestsWanted says why
+// jcaccess does not turn it on): to confirm either way, since nothing
+// checks how JumpCloud treats the requests until someone signs in.
+func signedRequestsFinding(rep *samlmeta.Report, signRequest bool) model.Findings {
+	if !rep.WantAuthnRequestsSigned {
+		return nil
+	}
+	if signRequest {
+		return model.Findings{finding(model.SeverityToConfirm, "authn_signing_wanted", "the metadata says WantAuthnRequestsSigned=\"true\" and idp.sign_request is on, so Cloudflare signs its requests with its Access key; JumpCloud documents no place for Cloudflare's certificate for them (the app's SP Certificate field is the nearest), so the first sign-in (test step) confirms JumpCloud accepts them; if it refuses them, set idp.sign_request: false")}
+	}
+	return model.Findings{finding(model.SeverityToConfirm, "authn_signing_wanted", "the metadata says WantAuthnRequestsSigned=\"true\", but Cloudflare sends unsigned requests (idp.sign_request is off, as in Cloudflare's JumpCloud example); JumpCloud does not document refusing them, so the first sign-in (test step) confirms it; if JumpCloud refuses the request, set idp.sign_request: true")}
 }
 
 func (metadataStep) Checks(env *Env) []Check {

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"jcaccess/sandbox"
 	"jcaccess/sandbox/cfapi"
 	"jcaccess/sandbox/cfapi/openapicheck"
+	"jcaccess/sandbox/jumpcloud"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
 )
@@ -240,12 +243,15 @@ func TestEveryMistakeIsCaught(t *testing.T) {
 		step    steps.ID
 		code    string
 		sev     model.Severity
+		says    string // part of the message, when it must name the cause
 	}{
-		{sandbox.WrongEntityID, steps.Metadata, "entity_id_is_sp_url", model.SeverityWarning},
-		{sandbox.GroupsMisnamed, steps.Test, "signin_no_groups", model.SeverityWarning},
-		{sandbox.UserNotAssigned, steps.Test, "signin_refused", model.SeverityError},
-		{sandbox.ExpiredCertificate, steps.Metadata, "cert_expired", model.SeverityError},
-		{sandbox.ClockSkew, steps.Test, "signin_refused", model.SeverityError},
+		{sandbox.WrongEntityID, steps.Metadata, "entity_id_is_sp_url", model.SeverityWarning, ""},
+		// The login method lists groups, which the IdP must then send.
+		{sandbox.GroupsMisnamed, steps.Test, "signin_refused", model.SeverityError, "Required attributes are missing: groups."},
+		{sandbox.UserNotAssigned, steps.Test, "signin_refused", model.SeverityError, ""},
+		{sandbox.ExpiredCertificate, steps.Metadata, "cert_expired", model.SeverityError, ""},
+		{sandbox.ClockSkew, steps.Test, "signin_refused", model.SeverityError, ""},
+		{sandbox.EmailNotMapped, steps.Test, "signin_refused", model.SeverityError, `Required attributes are missing: email. The SAML response has no attribute "email"`},
 	}
 	for _, c := range cases {
 		t.Run(string(c.mistake), func(t *testing.T) {
@@ -277,12 +283,126 @@ func TestEveryMistakeIsCaught(t *testing.T) {
 				}
 			}
 			for _, f := range rep.Step(c.step).Findings {
-				if f.Code == c.code && f.Severity == c.sev {
+				if f.Code == c.code && f.Severity == c.sev && strings.Contains(f.Message, c.says) {
 					t.Logf("%s: %s", f.Code, f.Message)
 					return
 				}
 			}
 			t.Fatalf("want %s %s at step %s; got %v", c.sev, c.code, c.step, rep.Step(c.step).Findings)
 		})
+	}
+}
+
+// value returns the step's value with that label.
+func value(t *testing.T, rep *steps.Report, id steps.ID, label string) steps.Value {
+	t.Helper()
+	for _, v := range rep.Step(id).Values {
+		if v.Label == label {
+			return v
+		}
+	}
+	t.Fatalf("step %s has no value %q: %+v", id, label, rep.Step(id).Values)
+	return steps.Value{}
+}
+
+// The jumpcloud-app step tells the admin what JumpCloud must send for the
+// login method as configured; a JumpCloud app set to exactly that signs in,
+// and one that skips the mapping it asks for does not.
+func TestJumpCloudAppValuesAreWhatAccessNeeds(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	e := env(sb, false)
+	e.Session.Inputs.IdP.EmailAttributeName = "mail"
+	e.Session.Inputs.IdP.Attributes = []string{"groups", "department"}
+	rep, err := steps.Plan(ctx, e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := value(t, rep, steps.JumpCloudApp, "SAMLSubject NameID"); v.Value != "email" {
+		t.Fatalf("NameID: %+v", v)
+	}
+	if v := value(t, rep, steps.JumpCloudApp, "SAMLSubject NameID Format"); v.Value != "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" {
+		t.Fatalf("NameID format: %+v", v)
+	}
+	mapping := value(t, rep, steps.JumpCloudApp, "User Attribute Mapping")
+	more := value(t, rep, steps.JumpCloudApp, "More attributes")
+	if mapping.Value != "mail = email" || more.Value != "department" {
+		t.Fatalf("mapping %+v, more %+v", mapping, more)
+	}
+	if err := steps.Apply(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// JumpCloud as the default app (email mapped as "email"): Access,
+	// reading "mail" and wanting "department", refuses.
+	page, err := sb.SignIn(ctx, e.Session.Inputs.IdP.Name)
+	if err != nil || page.SignedIn || !strings.Contains(page.Text, "Required attributes are missing: mail, department.") {
+		t.Fatalf("before following the values: %+v %v", page, err)
+	}
+
+	// The admin adds exactly the rows the values name.
+	app := sb.JumpCloud.App()
+	name, field, _ := strings.Cut(mapping.Value, " = ")
+	app.Attributes = []jumpcloud.AttributeMapping{{Name: name, UserField: field}, {Name: more.Value, UserField: jumpcloud.FieldDisplayName}}
+	sb.JumpCloud.SetApp(app)
+	if page, err := sb.SignIn(ctx, e.Session.Inputs.IdP.Name); err != nil || !page.SignedIn {
+		t.Fatalf("after following the values: %+v %v", page, err)
+	}
+	rep, err = steps.Plan(ctx, e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := steps.Verify(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Step(steps.Test).Findings {
+		if f.Code == "signin_seen" {
+			return
+		}
+	}
+	t.Fatalf("after following the values: %v", rep.Step(steps.Test).Findings)
+}
+
+// Most real JumpCloud exports say WantAuthnRequestsSigned="true": the
+// metadata step says what that means for sign_request, to confirm, and the
+// setup goes on (Cloudflare's JumpCloud example leaves sign_request off).
+func TestSignedRequestsWantedIsExplained(t *testing.T) {
+	ctx := context.Background()
+	sb := start(t, t.TempDir(), false)
+	raw, err := os.ReadFile(sb.MetadataPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := strings.Replace(string(raw), `WantAuthnRequestsSigned="false"`, `WantAuthnRequestsSigned="true"`, 1)
+	if signed == string(raw) {
+		t.Fatal("the sandbox's export has no WantAuthnRequestsSigned=\"false\" to flip")
+	}
+	path := filepath.Join(t.TempDir(), "JumpCloud-saml2-metadata.xml")
+	if err := os.WriteFile(path, []byte(signed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, sign := range []bool{false, true} {
+		e := env(sb, false)
+		e.Session.Inputs.IdP.Metadata, e.Session.Inputs.IdP.SignRequest = path, sign
+		rep, err := steps.Plan(ctx, e, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *model.Finding
+		for _, f := range rep.Step(steps.Metadata).Findings {
+			if f.Code == "authn_signing_wanted" {
+				got = &f
+			}
+		}
+		want := "idp.sign_request is off"
+		if sign {
+			want = "idp.sign_request is on"
+		}
+		if got == nil || got.Severity != model.SeverityToConfirm || !strings.Contains(got.Message, want) {
+			t.Fatalf("sign_request %v: %+v in %v", sign, got, rep.Step(steps.Metadata).Findings)
+		}
+		if st := rep.Step(steps.Metadata).Status; st != model.StatusToConfirm {
+			t.Fatalf("metadata step: %s", st)
+		}
 	}
 }

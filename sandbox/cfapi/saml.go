@@ -36,14 +36,16 @@ import (
 // signature against config.idp_public_certs (bare base64 or PEM), the Issuer
 // against config.issuer_url, the audience, Destination/Recipient,
 // InResponseTo and timing (crewjam's tolerances, on the Server's clock).
-// The email comes from the attribute named config.email_attribute_name, or
-// "email"; groups from the attribute named exactly "groups".
+// What Access takes from a verified assertion is in identity.go: the email
+// from an attribute (never the NameID), the groups, and every attribute the
+// login method lists, which the IdP must send.
 //
 // GUESS: the test page's layout and HTTP statuses (200 on success, 400 on
 // failure), the RelayState (the IdP id), and that IdP-initiated responses
 // (no InResponseTo) are accepted; the error texts "SAML Verify: Invalid SAML
 // response, <reason>" and "Required attributes are missing" are
-// Cloudflare's, <reason> is crewjam's.
+// Cloudflare's, <reason> is crewjam's, and what follows "Required
+// attributes are missing" is the sandbox's own explanation.
 
 // Login is one response posted to the Access callback: a successful login
 // (Error empty) or a failed one.
@@ -288,12 +290,9 @@ func samlVerifyError(reason string) string {
 
 // Errors shown by the callback.
 const (
-	errNoCertificate     = "SAML Verify: No certificate selected to verify"
-	errRequiredAttrs     = "Required attributes are missing"
-	errUnknownIdP        = "Invalid SAML response: no SAML identity provider matches it"
-	errNoSAMLResponse    = "Invalid SAML response: the request has no SAMLResponse"
-	defaultEmailAttrName = "email"
-	groupsAttrName       = "groups"
+	errNoCertificate  = "SAML Verify: No certificate selected to verify"
+	errUnknownIdP     = "Invalid SAML response: no SAML identity provider matches it"
+	errNoSAMLResponse = "Invalid SAML response: the request has no SAMLResponse"
 )
 
 // serveCallback verifies a SAML response and answers like the test page.
@@ -356,25 +355,9 @@ func (s *Server) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	login.Attributes = map[string][]string{}
-	for _, st := range assertion.AttributeStatements {
-		for _, a := range st.Attributes {
-			for _, v := range a.Values {
-				login.Attributes[a.Name] = append(login.Attributes[a.Name], v.Value)
-			}
-		}
-	}
-	emailAttr := strings.TrimSpace(str(idp.cfg, "email_attribute_name"))
-	if emailAttr == "" {
-		emailAttr = defaultEmailAttrName
-	}
-	for _, v := range login.Attributes[emailAttr] {
-		if v = strings.TrimSpace(v); v != "" {
-			login.Email = v
-			break
-		}
-	}
-	login.Groups = slices.Clone(login.Attributes[groupsAttrName])
+	login.Attributes = receivedAttributes(assertion)
+	login.Email = idp.email(login.Attributes)
+	login.Groups = groupsOf(login.Attributes)
 	back := ""
 	if assertion.Subject != nil {
 		s.mu.Lock()
@@ -386,8 +369,8 @@ func (s *Server) serveCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 	}
-	if login.Email == "" {
-		login.Error = errRequiredAttrs
+	if msg := idp.refusal(assertion, login); msg != "" {
+		login.Error = msg
 		fail(login, http.StatusBadRequest, idp.name)
 		return
 	}

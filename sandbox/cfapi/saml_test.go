@@ -93,8 +93,14 @@ func newSAMLEnv(t *testing.T, app jumpcloud.App) *samlEnv {
 	return e
 }
 
+// defaultApp is the JumpCloud app as the jumpcloud-app step has the admin
+// set it: NameID the email, the email mapped to "email", groups included.
 func defaultApp() jumpcloud.App {
-	return jumpcloud.App{IncludeGroups: true, GroupsAttributeName: "groups", BoundGroups: []string{"engineering"}}
+	return jumpcloud.App{
+		NameIDField: jumpcloud.FieldEmail, NameIDFormat: jumpcloud.EmailNameIDFormat,
+		Attributes:    []jumpcloud.AttributeMapping{{Name: "email", UserField: jumpcloud.FieldEmail}},
+		IncludeGroups: true, GroupsAttributeName: "groups", BoundGroups: []string{"engineering"},
+	}
 }
 
 type interceptor struct {
@@ -215,7 +221,7 @@ func TestSAMLLoginRoundTrip(t *testing.T) {
 	if l.Error != "" || l.IdPID != id || l.Email != "alice@example.com" || !slices.Equal(l.Groups, []string{"engineering"}) || !l.At.Equal(e.clock.Now()) {
 		t.Fatalf("login = %+v", l)
 	}
-	if got := l.Attributes["firstname"]; !slices.Equal(got, []string{"Alice"}) {
+	if got := l.Attributes["email"]; !slices.Equal(got, []string{"alice@example.com"}) {
 		t.Fatalf("attributes = %v", l.Attributes)
 	}
 	// The AuthnRequest was answered once: replaying the same response fails.
@@ -316,7 +322,8 @@ func TestSAMLMissingEmail(t *testing.T) {
 	if st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing") {
 		t.Fatalf("missing email: %d %q", st, text)
 	}
-	if l := e.lastLogin(); l.Error != "Required attributes are missing" || l.Attributes["mail"][0] != "alice@example.com" {
+	want := `Required attributes are missing: email. The SAML response has no attribute "email" carrying the user's email, and the login method reads the email from that attribute (email_attribute_name); the NameID ("alice@example.com") is not used for the email. In JumpCloud's SSO tab, add a User Attribute Mapping row named email with the value email. Attributes received: firstname, groups, mail.`
+	if l := e.lastLogin(); l.Error != want || l.Email != "" || l.Attributes["mail"][0] != "alice@example.com" {
 		t.Fatalf("login = %+v", l)
 	}
 	// Setting "Email attribute name" fixes it.
@@ -394,5 +401,53 @@ func TestSAMLRequestShape(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(md), `entityID="`+e.s.CallbackURL()+`"`) || !strings.Contains(string(md), `Location="`+e.s.CallbackURL()+`"`) {
 		t.Fatalf("SP metadata: %s", md)
+	}
+}
+
+// Every attribute the login method lists must be sent: a missing one fails
+// the sign-in with Cloudflare's error, naming it.
+func TestSAMLMissingConfiguredAttribute(t *testing.T) {
+	e := newSAMLEnv(t, defaultApp())
+	cfg := e.samlConfig()
+	cfg["attributes"] = []string{"groups", "department", "email"}
+	id := e.createIdP(cfg)
+	st, text := e.login(e.s.TestURL(id), "alice@example.com")
+	if st != http.StatusBadRequest || !strings.Contains(text, `Required attributes are missing: department. "department" is among the login method's SAML attributes, which the IdP must all send. Attributes received: email, groups.`) {
+		t.Fatalf("missing department: %d %q", st, text)
+	}
+	if l := e.lastLogin(); l.Email != "alice@example.com" || !strings.HasPrefix(l.Error, "Required attributes are missing: department.") {
+		t.Fatalf("login = %+v", l)
+	}
+
+	// "Include group attribute" unticked: groups is missing.
+	app := e.idp.App()
+	app.IncludeGroups = false
+	e.idp.SetApp(app)
+	cfg["attributes"] = []string{"groups"}
+	e.updateIdP(id, cfg)
+	if st, text := e.login(e.s.TestURL(id), "alice@example.com"); st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing: groups.") || !strings.Contains(text, "Include group attribute") {
+		t.Fatalf("missing groups: %d %q", st, text)
+	}
+
+	// Groups under another case still count as groups.
+	app.IncludeGroups, app.GroupsAttributeName = true, "Groups"
+	e.idp.SetApp(app)
+	if st, text := e.login(e.s.TestURL(id), "alice@example.com"); st != http.StatusOK || !slices.Equal(e.lastLogin().Groups, []string{"engineering"}) {
+		t.Fatalf("Groups: %d %q", st, text)
+	}
+}
+
+// The email attribute must hold an email: a username is refused.
+func TestSAMLEmailAttributeNotAnEmail(t *testing.T) {
+	app := defaultApp()
+	app.Attributes = []jumpcloud.AttributeMapping{{Name: "email", UserField: jumpcloud.FieldUsername}}
+	e := newSAMLEnv(t, app)
+	id := e.createIdP(nil)
+	st, text := e.login(e.s.TestURL(id), "alice@example.com")
+	if st != http.StatusBadRequest || !strings.Contains(text, `Invalid email: attribute "email" carries "alice", not an email address`) {
+		t.Fatalf("username as email: %d %q", st, text)
+	}
+	if l := e.lastLogin(); l.Error == "" {
+		t.Fatalf("login = %+v", l)
 	}
 }

@@ -445,6 +445,9 @@ func TestAdminAPICreatedAppSignsIn(t *testing.T) {
 			"acsUrl":              map[string]any{"value": callback},
 			"includeGroups":       map[string]any{"value": true},
 			"groupsAttributeName": map[string]any{"value": "groups"},
+			// The email Access reads (the sandbox's Access, as Cloudflare
+			// documents, takes it from the attribute, not the NameID).
+			"databaseAttributes": map[string]any{"value": []map[string]any{{"name": "email", "value": "email"}}},
 		},
 	})
 	if st != http.StatusOK || app["ssoUrl"] != ssoURL || value(app, "acsUrl") != callback {

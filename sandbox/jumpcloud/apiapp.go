@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,20 +29,29 @@ import (
 type configField struct {
 	key, label string
 	isBool     bool
-	get        func(App) any
-	set        func(*App, any)
+	// isRows: the value is the attribute mapping, [{name, value}].
+	isRows bool
+	get    func(App) any
+	set    func(*App, any)
 }
 
 // appFields are the config entries the sandbox interprets. Every other
-// entry (signAssertion, overrideNameIdFormat, subjectField, ...) is kept as
-// sent. includeGroups/groupsAttributeName are in JumpCloud's PowerShell
-// config definition only (§5), which the excerpt carries.
+// entry (signAssertion, constantAttributes, ...) is kept as sent.
+// includeGroups/groupsAttributeName, subjectField and overrideNameIdFormat
+// are in JumpCloud's PowerShell config definition only (§5), which the
+// excerpt carries. databaseAttributes' rows {name, value} are the SSO tab's
+// User Attribute Mapping: name the attribute the service provider receives,
+// value the JumpCloud user field ([I] from §5's shape; the console's two
+// columns).
 var appFields = []configField{
 	{key: "idpEntityId", label: "IdP Entity ID", get: func(a App) any { return a.IdPEntityID }, set: func(a *App, v any) { a.IdPEntityID = v.(string) }},
 	{key: "spEntityId", label: "SP Entity ID", get: func(a App) any { return a.SPEntityID }, set: func(a *App, v any) { a.SPEntityID = v.(string) }},
 	{key: "acsUrl", label: "ACS URL", get: func(a App) any { return a.ACSURL }, set: func(a *App, v any) { a.ACSURL = v.(string) }},
 	{key: "includeGroups", label: "Include group attribute", isBool: true, get: func(a App) any { return a.IncludeGroups }, set: func(a *App, v any) { a.IncludeGroups = v.(bool) }},
 	{key: "groupsAttributeName", label: "Group attribute name", get: func(a App) any { return a.GroupsAttributeName }, set: func(a *App, v any) { a.GroupsAttributeName = v.(string) }},
+	{key: "subjectField", label: "SAMLSubject NameID", get: func(a App) any { return a.NameIDField }, set: func(a *App, v any) { a.NameIDField = v.(string) }},
+	{key: "overrideNameIdFormat", label: "SAMLSubject NameID Format", get: func(a App) any { return a.NameIDFormat }, set: func(a *App, v any) { a.NameIDFormat = v.(string) }},
+	{key: "databaseAttributes", label: "User Attribute Mapping", isRows: true, get: func(a App) any { return slices.Clone(a.Attributes) }, set: func(a *App, v any) { a.Attributes = v.([]AttributeMapping) }},
 }
 
 // The signing pair's entries: PEM text. Whether the real API returns the
@@ -108,7 +118,15 @@ func (p *IdP) appObject(app App, cert *x509.Certificate, key *rsa.PrivateKey) ma
 		cfg[k] = entry
 	}
 	for _, f := range appFields {
-		setValue(f.key, f.label, f.get(app))
+		v := f.get(app)
+		if f.isRows {
+			rows := []map[string]any{}
+			for _, m := range v.([]AttributeMapping) {
+				rows = append(rows, map[string]any{"name": m.Name, "value": m.UserField})
+			}
+			v = rows
+		}
+		setValue(f.key, f.label, v)
 	}
 	setValue(certField, "IdP Certificate", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})))
 	der, _ := x509.MarshalPKCS8PrivateKey(key)
@@ -200,6 +218,21 @@ func readAppInput(r *http.Request) (appInput, error) {
 				return in, fmt.Errorf("config.%s.value: must be true or false", f.key)
 			}
 			f.set(&in.values, b)
+			continue
+		}
+		if f.isRows {
+			var rows []struct{ Name, Value string }
+			if json.Unmarshal(raw, &rows) != nil {
+				return in, fmt.Errorf("config.%s.value: must be a list of {\"name\": ..., \"value\": ...}", f.key)
+			}
+			var ms []AttributeMapping
+			for _, r := range rows {
+				if strings.TrimSpace(r.Name) == "" {
+					return in, fmt.Errorf("config.%s.value: a row has no name (the attribute the service provider receives)", f.key)
+				}
+				ms = append(ms, AttributeMapping{Name: r.Name, UserField: r.Value})
+			}
+			f.set(&in.values, ms)
 			continue
 		}
 		var s string
@@ -405,8 +438,8 @@ func (p *IdP) putApplication(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// What the object does not hold stays: the bound groups (associations,
-	// §7), the attribute mapping and the Identity Management settings,
-	// which the API does not offer (§10).
+	// §7) and the Identity Management settings, which the API does not
+	// offer (§10).
 	app := p.app
 	for _, f := range appFields {
 		f.set(&app, f.get(in.values))

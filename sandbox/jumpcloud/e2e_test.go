@@ -86,6 +86,9 @@ func newWorld(t *testing.T) *world {
 			IdPEntityID:         "https://" + w.cf.AuthDomain() + "/",
 			SPEntityID:          callback,
 			ACSURL:              callback,
+			NameIDField:         jumpcloud.FieldEmail,
+			NameIDFormat:        jumpcloud.EmailNameIDFormat,
+			Attributes:          []jumpcloud.AttributeMapping{{Name: "email", UserField: jumpcloud.FieldEmail}},
 			IncludeGroups:       true,
 			GroupsAttributeName: "groups",
 			BoundGroups:         []string{"engineering", "ops"},
@@ -233,7 +236,7 @@ func TestLoginEndToEnd(t *testing.T) {
 	if l.Error != "" || l.IdPID != w.idpID || l.Email != "alice@example.com" || !slices.Equal(l.Groups, []string{"engineering", "everyone"}) {
 		t.Fatalf("login = %+v", l)
 	}
-	if !slices.Equal(l.Attributes["lastname"], []string{"Liddell"}) || !slices.Equal(l.Attributes["email"], []string{"alice@example.com"}) {
+	if len(l.Attributes) != 2 || !slices.Equal(l.Attributes["email"], []string{"alice@example.com"}) {
 		t.Fatalf("attributes = %v", l.Attributes)
 	}
 	if ev := w.idp.Events(); len(ev) == 0 || ev[len(ev)-1].Type != "sso_auth" || ev[len(ev)-1].Email != "alice@example.com" {
@@ -335,7 +338,7 @@ func TestResponseShape(t *testing.T) {
 	for _, at := range a.Attributes {
 		names = append(names, at.Name)
 	}
-	if !slices.Equal(names, []string{"email", "firstname", "lastname", "groups"}) {
+	if !slices.Equal(names, []string{"email", "groups"}) {
 		t.Errorf("attributes = %v", names)
 	}
 }
@@ -362,12 +365,14 @@ func TestKnobs(t *testing.T) {
 		app := w.idp.App()
 		app.GroupsAttributeName = "memberOf"
 		w.idp.SetApp(app)
+		// The login method lists groups, which the IdP must send: Access
+		// refuses the sign-in (Cloudflare's "groups vs gropus" example).
 		st, text := w.login("alice@example.com")
-		if st != http.StatusOK || !strings.Contains(text, "Your connection works!") {
+		if st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing: groups.") || !strings.Contains(text, "Attributes received: email, memberOf.") {
 			t.Fatalf("got %d %q", st, text)
 		}
 		l := w.logins()[0]
-		if len(l.Groups) != 0 || !slices.Equal(l.Attributes["memberOf"], []string{"engineering", "everyone"}) {
+		if len(l.Groups) != 0 || !slices.Equal(l.Attributes["memberOf"], []string{"engineering", "everyone"}) || !strings.HasPrefix(l.Error, "Required attributes are missing: groups.") {
 			t.Fatalf("login = %+v", l)
 		}
 	})
@@ -377,10 +382,40 @@ func TestKnobs(t *testing.T) {
 		app := w.idp.App()
 		app.IncludeGroups = false
 		w.idp.SetApp(app)
-		if st, _ := w.login("alice@example.com"); st != http.StatusOK {
-			t.Fatal("login failed")
+		if st, text := w.login("alice@example.com"); st != http.StatusBadRequest || !strings.Contains(text, "Include group attribute") {
+			t.Fatalf("got %d %q", st, text)
 		}
-		if l := w.logins()[0]; len(l.Groups) != 0 || l.Attributes["groups"] != nil {
+		if l := w.logins()[0]; len(l.Groups) != 0 || l.Attributes["groups"] != nil || !strings.HasPrefix(l.Error, "Required attributes are missing: groups.") {
+			t.Fatalf("login = %+v", l)
+		}
+		// Without groups among the login method's attributes, the same
+		// assertion signs in, with no groups.
+		cfg := w.configFromMetadata()
+		cfg["attributes"] = []string{}
+		if st, out := w.api(http.MethodPut, "/access/identity_providers/"+w.idpID, map[string]any{"name": "JumpCloud", "type": "saml", "config": cfg}); st != http.StatusOK {
+			t.Fatalf("update IdP: %d %v", st, out)
+		}
+		if st, text := w.login("alice@example.com"); st != http.StatusOK {
+			t.Fatalf("got %d %q", st, text)
+		}
+		if l := w.logins()[1]; l.Error != "" || len(l.Groups) != 0 {
+			t.Fatalf("login = %+v", l)
+		}
+	})
+
+	t.Run("email only in the NameID", func(t *testing.T) {
+		// Cloudflare's current guide calls the attribute mapping optional:
+		// an admin who skips it sends the email only as NameID, which
+		// Access does not read for the email.
+		w := newWorld(t)
+		app := w.idp.App()
+		app.Attributes = nil
+		w.idp.SetApp(app)
+		st, text := w.login("alice@example.com")
+		if st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing: email.") || !strings.Contains(text, `NameID ("alice@example.com")`) {
+			t.Fatalf("got %d %q", st, text)
+		}
+		if l := w.logins()[0]; l.Email != "" || !strings.Contains(l.Error, "add a User Attribute Mapping row named email with the value email") {
 			t.Fatalf("login = %+v", l)
 		}
 	})
@@ -510,5 +545,85 @@ func TestMetadataEndpoint(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("index: %d", resp.StatusCode)
+	}
+}
+
+// sentAssertion is what the last SAML response's assertion carried.
+type sentAssertion struct {
+	NameID, NameIDFormat string
+	Attributes           map[string][]string
+}
+
+func (w *world) sentAssertion() sentAssertion {
+	w.t.Helper()
+	var resp struct {
+		NameID struct {
+			Format string `xml:"Format,attr"`
+			Value  string `xml:",chardata"`
+		} `xml:"Assertion>Subject>NameID"`
+		Attributes []struct {
+			Name   string   `xml:"Name,attr"`
+			Values []string `xml:"AttributeValue"`
+		} `xml:"Assertion>AttributeStatement>Attribute"`
+	}
+	if err := xml.Unmarshal([]byte(w.lastResponse()), &resp); err != nil {
+		w.t.Fatal(err)
+	}
+	out := sentAssertion{NameID: resp.NameID.Value, NameIDFormat: resp.NameID.Format, Attributes: map[string][]string{}}
+	for _, a := range resp.Attributes {
+		out.Attributes[a.Name] = append(out.Attributes[a.Name], a.Values...)
+	}
+	return out
+}
+
+// The assertion carries what the app's SSO tab says, and nothing else:
+// JumpCloud's defaults (NameID the email, no mapping, no groups) for an app
+// the admin left alone.
+func TestAssertionContent(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*jumpcloud.App)
+		want sentAssertion
+	}{
+		{"JumpCloud's defaults", func(a *jumpcloud.App) {
+			a.NameIDField, a.NameIDFormat, a.Attributes, a.IncludeGroups = "", "", nil, false
+		}, sentAssertion{NameID: "alice@example.com", NameIDFormat: jumpcloud.UnspecifiedNameIDFormat, Attributes: map[string][]string{}}},
+		{"as the jumpcloud-app step asks", func(*jumpcloud.App) {},
+			sentAssertion{NameID: "alice@example.com", NameIDFormat: jumpcloud.EmailNameIDFormat, Attributes: map[string][]string{
+				"email": {"alice@example.com"}, "groups": {"engineering", "everyone"},
+			}}},
+		{"mapped attributes, groups not ticked", func(a *jumpcloud.App) {
+			a.IncludeGroups = false
+			a.Attributes = []jumpcloud.AttributeMapping{{Name: "mail", UserField: jumpcloud.FieldEmail}, {Name: "sn", UserField: jumpcloud.FieldLastName}, {Name: "name", UserField: jumpcloud.FieldDisplayName}}
+		}, sentAssertion{NameID: "alice@example.com", NameIDFormat: jumpcloud.EmailNameIDFormat, Attributes: map[string][]string{
+			"mail": {"alice@example.com"}, "sn": {"Liddell"}, "name": {"Alice Liddell"},
+		}}},
+		{"NameID username", func(a *jumpcloud.App) {
+			a.NameIDField, a.NameIDFormat = jumpcloud.FieldUsername, jumpcloud.UnspecifiedNameIDFormat
+		}, sentAssertion{NameID: "alice", NameIDFormat: jumpcloud.UnspecifiedNameIDFormat, Attributes: map[string][]string{
+			"email": {"alice@example.com"}, "groups": {"engineering", "everyone"},
+		}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			app := w.idp.App()
+			c.edit(&app)
+			w.idp.SetApp(app)
+			w.login("alice@example.com")
+			got := w.sentAssertion()
+			if got.NameID != c.want.NameID || got.NameIDFormat != c.want.NameIDFormat || len(got.Attributes) != len(c.want.Attributes) {
+				t.Fatalf("sent %+v, want %+v", got, c.want)
+			}
+			for name, vs := range c.want.Attributes {
+				if !slices.Equal(got.Attributes[name], vs) {
+					t.Fatalf("attribute %s = %v, want %v (sent %+v)", name, got.Attributes[name], vs, got)
+				}
+			}
+			// The metadata export lists the app's NameID format.
+			if !strings.Contains(string(w.idp.MetadataXML()), "<md:NameIDFormat>"+c.want.NameIDFormat+"</md:NameIDFormat>") {
+				t.Fatalf("metadata: %s", w.idp.MetadataXML())
+			}
+		})
 	}
 }

@@ -64,15 +64,13 @@ type AttributeMapping struct {
 	UserField string
 }
 
-// DefaultAttributes is the attribute mapping used when App.Attributes is nil:
-// email, firstname and lastname under their own names.
-func DefaultAttributes() []AttributeMapping {
-	return []AttributeMapping{
-		{Name: "email", UserField: FieldEmail},
-		{Name: "firstname", UserField: FieldFirstName},
-		{Name: "lastname", UserField: FieldLastName},
-	}
-}
+// NameID formats JumpCloud's SSO tab offers as "SAMLSubject NameID Format".
+// UnspecifiedNameIDFormat is the non-standard 1.0 string JumpCloud writes
+// (docs/reference/jumpcloud.md §1: SAML defines 1.1:...:unspecified).
+const (
+	EmailNameIDFormat       = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+	UnspecifiedNameIDFormat = "urn:oasis:names:tc:SAML:1.0:nameid-format:unspecified"
+)
 
 // App is the "Cloudflare Access" SSO application as the admin configured it
 // in JumpCloud. Empty fields take the defaults documented on each field.
@@ -96,9 +94,25 @@ type App struct {
 	// Groups tab). Users in none of them are denied, as JumpCloud implicitly
 	// denies unassigned users; nil denies everybody.
 	BoundGroups []string
-	// Attributes is the attribute mapping; nil means DefaultAttributes. An
-	// empty non-nil slice sends no attributes besides the groups.
+	// Attributes is the SSO tab's "User Attribute Mapping": one SAML
+	// attribute per row, and none besides the groups when it is empty.
+	// JumpCloud documents no mapping pre-filled for the Cloudflare Access
+	// connector (its "SAML Attribute Notes" only say pre-built connectors
+	// may pre-populate attributes an SP requires, and Cloudflare's guide
+	// calls the mapping optional), so empty is the harsher default: an
+	// admin who adds nothing sends no email attribute.
 	Attributes []AttributeMapping
+	// NameIDField is "SAMLSubject NameID": the user field (FieldEmail,
+	// FieldUsername, ...) sent as the Subject's NameID. Default FieldEmail:
+	// "By default, the SAMLSubject's NameID is the user's email"
+	// (JumpCloud, SSO Application Connector Fields; jumpcloud.md §2).
+	NameIDField string
+	// NameIDFormat is "SAMLSubject NameID Format", sent as the NameID's
+	// Format and listed in the metadata export. Default
+	// UnspecifiedNameIDFormat: JumpCloud documents no default, real exports
+	// show either this or EmailNameIDFormat (jumpcloud.md §1), and
+	// unspecified is the harsher, since it tells the SP nothing.
+	NameIDFormat string
 	// SCIMUserName is the JumpCloud user field (FieldEmail, FieldUsername,
 	// ...) the Identity Management integration sends as SCIM userName.
 	// Default FieldEmail, what Cloudflare needs. JumpCloud's generic SCIM
@@ -142,11 +156,13 @@ func (a App) normalized() App {
 	if a.SCIMUserName == "" {
 		a.SCIMUserName = FieldEmail
 	}
-	if a.Attributes == nil {
-		a.Attributes = DefaultAttributes()
-	} else {
-		a.Attributes = slices.Clone(a.Attributes)
+	if a.NameIDField == "" {
+		a.NameIDField = FieldEmail
 	}
+	if a.NameIDFormat == "" {
+		a.NameIDFormat = UnspecifiedNameIDFormat
+	}
+	a.Attributes = slices.Clone(a.Attributes)
 	a.BoundGroups = slices.Clone(a.BoundGroups)
 	return a
 }
@@ -278,7 +294,7 @@ func (p *IdP) MetadataURL() string { return p.SSOURL() + "/metadata" }
 func (p *IdP) Export() Export {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Export{EntityID: p.app.IdPEntityID, SSOURL: p.ssoURL(p.app), Cert: p.cert, DeclareRedirect: true}
+	return Export{EntityID: p.app.IdPEntityID, SSOURL: p.ssoURL(p.app), Cert: p.cert, DeclareRedirect: true, NameIDFormat: p.app.NameIDFormat}
 }
 
 // MetadataXML returns the metadata export (Export().MetadataXML()).

@@ -27,13 +27,17 @@ import (
 //   - the assertion is signed, the response is not; RSA-SHA256, exclusive
 //     c14n, the certificate in the signature's KeyInfo;
 //   - Issuer (of both) is the application's IdP Entity ID, verbatim;
-//   - NameID is the user's email, format emailAddress;
+//   - NameID is the user field chosen as "SAMLSubject NameID" (the email
+//     by default), with the chosen "SAMLSubject NameID Format";
 //   - NotBefore is now-5min, NotOnOrAfter (Conditions and
 //     SubjectConfirmationData) now+5min, where now is the IdP's clock
 //     (SetClockSkew moves it);
-//   - attributes: the application's mapping (email, firstname, lastname by
-//     default) and, with IncludeGroups, all the user's groups under
-//     GroupsAttributeName;
+//   - attributes: exactly the application's User Attribute Mapping (empty
+//     unless the admin added rows) and, with "Include group attribute"
+//     ticked, the user's groups under GroupsAttributeName. A user in no
+//     group gets no groups attribute at all: whether JumpCloud sends an
+//     empty one or none is not documented, and none is the harsher (Access
+//     refuses a sign-in that lacks a configured attribute);
 //   - the Audience is the SP Entity ID and the Recipient/Destination the ACS
 //     URL as configured in the application, whatever the request says.
 //
@@ -41,7 +45,6 @@ import (
 // IdP's state, so a knob changed between two requests applies cleanly.
 
 const (
-	emailNameIDFormat  = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 	entityFormat       = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
 	bearerMethod       = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 	passwordProtected  = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
@@ -60,6 +63,9 @@ type ssoState struct {
 	ssoURL string
 	// now is the IdP's clock (with its skew): the assertion's times.
 	now time.Time
+	// signedIn is the email of the user the assertion is for, once made
+	// (the NameID may carry another field).
+	signedIn string
 }
 
 func (p *IdP) ssoState() *ssoState {
@@ -95,7 +101,7 @@ func (st *ssoState) crewjam(at time.Time) *saml.IdentityProvider {
 		AssertionMaker:          st,
 		ResponseWriter:          st,
 		SignatureMethod:         dsig.RSASHA256SignatureMethod,
-		NameIDFormats:           []saml.NameIDFormat{saml.EmailAddressNameIDFormat},
+		NameIDFormats:           []saml.NameIDFormat{saml.NameIDFormat(st.app.NameIDFormat)},
 		Clock:                   dsig.NewFakeClockAt(at),
 		OnError:                 st.onError,
 	}
@@ -229,8 +235,8 @@ func (st *ssoState) GetSession(w http.ResponseWriter, r *http.Request, req *saml
 			CreateTime:    st.now,
 			ExpireTime:    st.now.Add(time.Hour),
 			Index:         randomID(),
-			NameID:        u.Email,
-			NameIDFormat:  emailNameIDFormat,
+			NameID:        userField(u, st.app.NameIDField),
+			NameIDFormat:  st.app.NameIDFormat,
 			UserEmail:     u.Email,
 			UserGivenName: u.FirstName,
 			UserSurname:   u.LastName,
@@ -254,16 +260,13 @@ func (st *ssoState) MakeAssertion(req *saml.IdpAuthnRequest, session *saml.Sessi
 	if !found {
 		return fmt.Errorf("user %s no longer exists", session.UserEmail)
 	}
+	st.signedIn = u.Email
 	now := st.now
 	var attrs []saml.Attribute
 	for _, m := range st.app.Attributes {
 		attrs = append(attrs, stringAttribute(m.Name, userField(u, m.UserField)))
 	}
-	if st.app.IncludeGroups && len(u.Groups) > 0 {
-		a := saml.Attribute{Name: st.app.GroupsAttributeName, NameFormat: attrNameFormat}
-		for _, g := range u.Groups {
-			a.Values = append(a.Values, saml.AttributeValue{Type: "xs:string", Value: g})
-		}
+	if a, ok := st.app.groupAttribute(u); ok {
 		attrs = append(attrs, a)
 	}
 	req.Assertion = &saml.Assertion{
@@ -272,7 +275,7 @@ func (st *ssoState) MakeAssertion(req *saml.IdpAuthnRequest, session *saml.Sessi
 		Version:      "2.0",
 		Issuer:       saml.Issuer{Format: entityFormat, Value: st.app.IdPEntityID},
 		Subject: &saml.Subject{
-			NameID: &saml.NameID{Format: emailNameIDFormat, Value: u.Email},
+			NameID: &saml.NameID{Format: st.app.NameIDFormat, Value: userField(u, st.app.NameIDField)},
 			SubjectConfirmations: []saml.SubjectConfirmation{{
 				Method: bearerMethod,
 				SubjectConfirmationData: &saml.SubjectConfirmationData{
@@ -295,6 +298,20 @@ func (st *ssoState) MakeAssertion(req *saml.IdpAuthnRequest, session *saml.Sessi
 		AttributeStatements: []saml.AttributeStatement{{Attributes: attrs}},
 	}
 	return nil
+}
+
+// groupAttribute is the user's groups under the app's group attribute name,
+// sent only with "Include group attribute" ticked, and not at all for a
+// user in no group (the harsher reading; see the file comment).
+func (a App) groupAttribute(u User) (saml.Attribute, bool) {
+	if !a.IncludeGroups || len(u.Groups) == 0 {
+		return saml.Attribute{}, false
+	}
+	attr := saml.Attribute{Name: a.GroupsAttributeName, NameFormat: attrNameFormat}
+	for _, g := range u.Groups {
+		attr.Values = append(attr.Values, saml.AttributeValue{Type: "xs:string", Value: g})
+	}
+	return attr, true
 }
 
 func stringAttribute(name, value string) saml.Attribute {
@@ -343,11 +360,7 @@ func (st *ssoState) WriteResponse(w http.ResponseWriter, req *saml.IdpAuthnReque
 	if err != nil {
 		return err
 	}
-	email := ""
-	if req.Assertion != nil && req.Assertion.Subject != nil && req.Assertion.Subject.NameID != nil {
-		email = req.Assertion.Subject.NameID.Value
-	}
-	st.p.event("sso_auth", email, "SAML response posted to "+form.URL)
+	st.p.event("sso_auth", st.signedIn, "SAML response posted to "+form.URL)
 	writePostForm(w, form.URL, form.SAMLResponse, form.RelayState)
 	return nil
 }

@@ -61,6 +61,11 @@ func RestoreIdP(o IdPOptions, snapshot []byte) (*IdP, error) {
 	if snap.Version != snapshotVersion {
 		return nil, fmt.Errorf("jumpcloud: restore: unsupported snapshot version %d", snap.Version)
 	}
+	if snap.App.NameIDFormat == "" {
+		// Saved before the app had a NameID format: its assertions and
+		// export carried emailAddress, so it keeps doing so.
+		snap.App.NameIDFormat = EmailNameIDFormat
+	}
 	o.Org, o.KeyBits, o.Users, o.App = snap.Org, snap.KeyBits, snap.Users, snap.App
 	p, err := newIdP(o)
 	if err != nil {

@@ -58,6 +58,9 @@ type AppView struct {
 	Attributes []string
 	// AttributesKnown says some attribute list was present to read.
 	AttributesKnown bool
+	// DatabaseAttributes are config.databaseAttributes.value's rows as
+	// read, kept whole so a fix adds a row without losing any.
+	DatabaseAttributes []json.RawMessage
 	// HasPrivateKey says config.idpPrivateKey holds a value.
 	HasPrivateKey bool
 	// Organization is the top-level organization field (its meaning is
@@ -129,6 +132,9 @@ func parseApp(raw json.RawMessage) (App, error) {
 		}
 		if ok && json.Unmarshal(b, &attrs) == nil {
 			v.AttributesKnown = true
+			if key == "databaseAttributes" {
+				_ = json.Unmarshal(b, &v.DatabaseAttributes)
+			}
 			for _, at := range attrs {
 				if at.Name != "" {
 					v.Attributes = append(v.Attributes, at.Name)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"jcaccess/model"
@@ -282,7 +283,32 @@ func drifts(v AppView, want Want) []drift {
 	if v.GroupsAttributeName != want.GroupsAttribute {
 		add("groupsAttributeName", "group attribute name", CodeGroupsAttrMisnamed, v.GroupsAttributeName, want.GroupsAttribute, "SSO tab > Include group attribute > name")
 	}
+	if d, ok := emailDrift(v, want); ok {
+		out = append(out, d)
+	}
 	return out
+}
+
+// emailDrift adds the attribute mapping row that sends the email under the
+// name the Cloudflare login method reads it from. The rows are
+// config.databaseAttributes.value, {name, value}: name the attribute the
+// service provider receives, value the JumpCloud user field ([I] from docs
+// §5's shape and the console's "Service Provider Attribute Name" /
+// "JumpCloud Attribute Name" columns). An object that shows no attribute
+// list at all is left alone unless apply may change it.
+func emailDrift(v AppView, want Want) (drift, bool) {
+	if want.EmailAttribute == "" || slices.Contains(v.Attributes, want.EmailAttribute) || (!v.AttributesKnown && !want.Fix) {
+		return drift{}, false
+	}
+	row, _ := json.Marshal(map[string]string{"name": want.EmailAttribute, "value": "email"})
+	rows := append(slices.Clone(v.DatabaseAttributes), row)
+	to, _ := json.Marshal(rows)
+	from := "not sent"
+	if len(v.Attributes) > 0 {
+		from = "not sent (it sends " + strings.Join(v.Attributes, ", ") + ")"
+	}
+	return drift{"databaseAttributes", "attribute " + strconv.Quote(want.EmailAttribute) + " (the email Access reads)", CodeEmailAttrMissing, from, to, want.EmailAttribute + " = email",
+		"SSO tab > Attributes: add Service Provider Attribute Name " + want.EmailAttribute + ", JumpCloud Attribute email"}, true
 }
 
 // judge turns the matched application's state into findings.
@@ -325,22 +351,19 @@ func judge(v AppView, bound, wanted []Group, want Want) model.Findings {
 	return fs
 }
 
-// emailFindings check that the application sends the attribute Cloudflare
-// reads the email from. Which config list holds the user-attribute
-// mappings is [U] (docs §5: constantAttributes, databaseAttributes), and
-// no write is planned for it: an unknown mapping shape is not written.
+// emailFindings say when jcaccess cannot see whether the application sends
+// the attribute Cloudflare reads the email from (its object shows no
+// attribute list); a missing one it can see is a drift (emailDrift).
 func emailFindings(v AppView, want Want) model.Findings {
 	if want.EmailAttribute == "" || slices.Contains(v.Attributes, want.EmailAttribute) {
 		return nil
 	}
-	if !v.AttributesKnown {
+	if !v.AttributesKnown && !want.Fix {
 		return model.Findings{newFinding(model.SeverityToConfirm, CodeEmailAttrUnchecked,
 			"SSO application %s: its object lists no attribute mappings, so jcaccess cannot see whether it sends an attribute named %q, which the Cloudflare login method reads the email from: check the SSO tab's Attributes (Service Provider Attribute Name %q, JumpCloud Attribute email); the first sign-in (test step) confirms it",
 			describe(v), want.EmailAttribute, want.EmailAttribute)}
 	}
-	return model.Findings{newFinding(model.SeverityWarning, CodeEmailAttrMissing,
-		"SSO application %s sends no attribute named %q (it sends: %s), and the Cloudflare login method reads the email from it, so sign-in fails with \"Required attributes are missing\": add it on the SSO tab's Attributes (Service Provider Attribute Name %q, JumpCloud Attribute email)",
-		describe(v), want.EmailAttribute, model.Printable(strings.Join(v.Attributes, ", ")), want.EmailAttribute)}
+	return nil
 }
 
 func missingBindings(bound, wanted []Group) []Group {

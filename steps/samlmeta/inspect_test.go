@@ -506,6 +506,17 @@ func TestWriteText(t *testing.T) {
 		}
 	}
 
+	// A real export that wants signed requests says what that means for
+	// sign_request; one that does not, says nothing more.
+	b.Reset()
+	if err := Inspect(readTestdata(t, "jumpcloud/majidsalehighamsari_react-samlify_JumpCloud-saml2-metadata.xml"), Options{Now: pinned}).WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	assertContains(t, b.String(), "Signed AuthnRequests: wanted\n  JumpCloud asks for signed requests; Cloudflare signs them only with the login method's sign_request")
+	if strings.Contains(out, SignedRequestsWanted) {
+		t.Errorf("explained for an export that does not want signed requests:\n%s", out)
+	}
+
 	b.Reset()
 	if err := Inspect(nil, Options{}).WriteText(&b); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,17 @@ import (
 	"jcaccess/model"
 )
 
+// SignedRequestsWanted says what WantAuthnRequestsSigned="true" (in most
+// real JumpCloud exports, docs/reference/jumpcloud.md §1) means for
+// Cloudflare. Cloudflare signs its AuthnRequests only with the login
+// method's sign_request ("Sign the SAML authentication request with Access
+// credentials", API schema); its JumpCloud example sets sign_request false
+// (docs/reference/cloudflare-jumpcloud-saml.md), and neither JumpCloud nor
+// Cloudflare documents JumpCloud refusing unsigned requests (jumpcloud.md
+// §6, open question). So jcaccess follows the example and leaves the
+// decision to the first sign-in.
+const SignedRequestsWanted = "JumpCloud asks for signed requests; Cloudflare signs them only with the login method's sign_request, which Cloudflare's JumpCloud example leaves off, as jcaccess does by default (idp.sign_request); JumpCloud does not document refusing unsigned ones, so the first sign-in tells"
+
 // MaxSize is the largest metadata document Inspect reads. A JumpCloud export
 // is about 3 KB and even big aggregates of a few IdPs stay far below this, so
 // anything larger is a wrong file (or hostile) rather than metadata.

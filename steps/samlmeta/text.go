@@ -20,6 +20,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("SSO URL (Redirect):   %s\n", orNone(r.SSOURLs.Redirect))
 	p("NameID formats:       %s\n", orNone(strings.Join(r.NameIDFormats, ", ")))
 	p("Signed AuthnRequests: %s\n", yesNo(r.WantAuthnRequestsSigned, "wanted", "not wanted"))
+	if r.WantAuthnRequestsSigned {
+		p("  %s\n", SignedRequestsWanted)
+	}
 	for i, c := range r.Certificates {
 		p("Certificate %d:\n", i+1)
 		p("  Subject:     %s\n", c.Subject)
