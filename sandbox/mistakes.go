@@ -43,11 +43,15 @@ const (
 	// until the app is created through the admin API
 	// (sandbox/jumpcloud/apiapp.go).
 	AppMissing Mistake = "app-missing"
+	// NoGroupBound: the app's User Groups tab binds no group, so JumpCloud
+	// denies the app to every user ("users not bound are denied",
+	// jumpcloud.md §2).
+	NoGroupBound Mistake = "no-group-bound"
 )
 
 // Mistakes lists every knob, for help texts and flags.
 func Mistakes() []Mistake {
-	return []Mistake{WrongEntityID, GroupsMisnamed, UserNotAssigned, ExpiredCertificate, ClockSkew, UsernameNotEmail, EmailNotMapped, AppMissing}
+	return []Mistake{WrongEntityID, GroupsMisnamed, UserNotAssigned, ExpiredCertificate, ClockSkew, UsernameNotEmail, EmailNotMapped, NoGroupBound, AppMissing}
 }
 
 // Make reproduces a mistake in JumpCloud, re-exports the metadata (as the
@@ -89,6 +93,9 @@ func (sb *Sandbox) Make(m Mistake) error {
 			}
 		}
 		app.Attributes = keep
+		jc.SetApp(app)
+	case NoGroupBound:
+		app.BoundGroups = nil
 		jc.SetApp(app)
 	case AppMissing:
 		jc.SetApp(jumpcloud.App{Missing: true, Label: app.Label})

@@ -116,7 +116,7 @@ func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 			if sr.Findings.HasErrors() && blocked == "" {
 				blocked = "step " + string(id)
 			}
-			if blocked == "" && createsJumpCloudApp(sr.Changes) {
+			if blocked == "" && CreatesJumpCloudApp(sr.Changes) {
 				blocked = waitsForJumpCloud
 			}
 		}
@@ -283,33 +283,15 @@ func Apply(ctx context.Context, env *Env, rep *Report, save Save) error {
 	if rep.Findings().HasErrors() {
 		return errors.New("apply refused: the plan has error findings; fix them first")
 	}
-	changes := rep.Changes()
-	if createsJumpCloudApp(changes) {
-		// The Cloudflare side needs the new application's metadata: make
-		// the JumpCloud changes, then plan the rest against what JumpCloud
-		// now holds (the plan said the later steps wait for this).
-		applied, err := ApplyChanges(ctx, env, changes, save)
-		rep.Applied = append(rep.Applied, applied...)
-		if err != nil {
-			return err
-		}
-		again, err := Plan(ctx, env, save)
-		if err != nil {
-			return err
-		}
-		rep.Steps = again.Steps
-		if again.Findings().HasErrors() {
-			return errors.New("apply stopped after the JumpCloud changes: the plan of the rest has error findings (above); fix them and run apply again")
-		}
-		changes = again.Changes()
-	}
-	applied, err := ApplyChanges(ctx, env, changes, save)
+	applied, err := ApplyChanges(ctx, env, rep.Changes(), save)
 	rep.Applied = append(rep.Applied, applied...)
 	return err
 }
 
-// createsJumpCloudApp says whether changes create the JumpCloud application.
-func createsJumpCloudApp(changes []model.Change) bool {
+// CreatesJumpCloudApp says whether changes create the JumpCloud
+// application. Such a plan holds nothing of the steps after it (they need
+// its metadata): once apply has made it, plan again for the rest.
+func CreatesJumpCloudApp(changes []model.Change) bool {
 	return slices.ContainsFunc(changes, func(ch model.Change) bool {
 		return ch.Service == model.ServiceJumpCloud && ch.Action == "create"
 	})

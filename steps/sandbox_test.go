@@ -249,6 +249,7 @@ func TestEveryMistakeIsCaught(t *testing.T) {
 		// The login method lists groups, which the IdP must then send.
 		{sandbox.GroupsMisnamed, steps.Test, "signin_refused", model.SeverityError, "Required attributes are missing: groups."},
 		{sandbox.UserNotAssigned, steps.Test, "signin_refused", model.SeverityError, ""},
+		{sandbox.NoGroupBound, steps.Test, "signin_refused", model.SeverityError, ""},
 		{sandbox.ExpiredCertificate, steps.Metadata, "cert_expired", model.SeverityError, ""},
 		{sandbox.ClockSkew, steps.Test, "signin_refused", model.SeverityError, ""},
 		{sandbox.EmailNotMapped, steps.Test, "signin_refused", model.SeverityError, `Required attributes are missing: email. The SAML response has no attribute "email"`},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -66,36 +67,9 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 		env.GiveSCIMSecret(secret)
 	}
 	progress := f.IO.ErrOut
-	rep, err := steps.Plan(ctx, env, store.Save)
-	if err != nil {
-		return err
-	}
 	human := f.IO.Out
 	if o.JSON {
 		human = progress
-	}
-	writeReport(human, env, rep)
-	if rep.Findings().HasErrors() {
-		fmt.Fprintln(human, "\nApply: nothing was changed; fix the errors above and run again.")
-		if o.JSON {
-			writeJSON(f.IO.Out, newRunJSON(env, rep))
-		}
-		return errFailed
-	}
-	changes := rep.Changes()
-	writeChanges(human, changes)
-	if len(changes) > 0 && !o.Yes {
-		if !f.IO.CanPrompt() {
-			return usagef("apply would make %d change(s); pass --yes to make them (there is no terminal to ask)", len(changes))
-		}
-		ok, err := f.IO.Confirm(ctx, fmt.Sprintf("Make these %d change(s)?", len(changes)))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			fmt.Fprintln(progress, "Nothing was changed.")
-			return errFailed
-		}
 	}
 	// A failed save must not cost the admin the SCIM secret: Cloudflare
 	// shows it once, and a session that could not be written is no reason
@@ -108,9 +82,40 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 		}
 		return err
 	}
-	applyErr := steps.Apply(ctx, env, rep, save)
-	for _, ch := range rep.Applied {
-		fmt.Fprintf(progress, "done: %s\n", shown(ch.Summary))
+	// A plan that creates the JumpCloud application holds nothing of the
+	// Cloudflare side, which needs that application's metadata: once it
+	// exists, the rest is planned, shown and confirmed as a second round.
+	var rep *steps.Report
+	var applied []model.Change
+	var applyErr error
+	for round := 1; ; round++ {
+		var err error
+		if rep, err = steps.Plan(ctx, env, store.Save); err != nil {
+			return err
+		}
+		rep.Applied = applied
+		writeReport(human, env, rep)
+		if rep.Findings().HasErrors() {
+			fmt.Fprintln(human, "\nApply: nothing more was changed; fix the errors above and run again.")
+			if o.JSON {
+				writeJSON(f.IO.Out, newRunJSON(env, rep))
+			}
+			return errFailed
+		}
+		changes := rep.Changes()
+		writeChanges(human, changes)
+		if err := confirmChanges(ctx, f, o, changes); err != nil {
+			return err
+		}
+		applyErr = steps.Apply(ctx, env, rep, save)
+		for _, ch := range rep.Applied[len(applied):] {
+			fmt.Fprintf(progress, "done: %s\n", shown(ch.Summary))
+		}
+		applied = rep.Applied
+		if applyErr != nil || round > 1 || !steps.CreatesJumpCloudApp(changes) {
+			break
+		}
+		fmt.Fprintln(human, "\nThe JumpCloud application exists now; what is left, planned from it:")
 	}
 	if applyErr == nil {
 		// Verify's only error is a failed save, which saveErr already holds.
@@ -150,6 +155,26 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 	case applyErr != nil && ctx.Err() != nil:
 		return errCancelled
 	case applyErr != nil, rep.Findings().HasErrors():
+		return errFailed
+	}
+	return nil
+}
+
+// confirmChanges asks before changes are made, unless --yes; without a
+// terminal to ask on, it is a usage error that names --yes.
+func confirmChanges(ctx context.Context, f *Factory, o *applyOptions, changes []model.Change) error {
+	if len(changes) == 0 || o.Yes {
+		return nil
+	}
+	if !f.IO.CanPrompt() {
+		return usagef("apply would make %d change(s); pass --yes to make them (there is no terminal to ask)", len(changes))
+	}
+	ok, err := f.IO.Confirm(ctx, fmt.Sprintf("Make these %d change(s)?", len(changes)))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintln(f.IO.ErrOut, "Nothing more was changed.")
 		return errFailed
 	}
 	return nil

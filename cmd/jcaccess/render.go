@@ -112,7 +112,7 @@ func writeReport(w io.Writer, env *steps.Env, rep *steps.Report) {
 // values (a certificate) abbreviated for reading.
 func writeChanges(w io.Writer, changes []model.Change) {
 	if len(changes) == 0 {
-		fmt.Fprintln(w, "\nNo changes: Cloudflare already matches the setup.")
+		fmt.Fprintln(w, "\nNo changes: everything already matches the setup.")
 		return
 	}
 	fmt.Fprintf(w, "\nChanges (%d):\n", len(changes))

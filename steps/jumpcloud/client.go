@@ -160,6 +160,20 @@ func (c *Client) WithReadOnly() *Client {
 	return &cp
 }
 
+// ssoHost is the host of JumpCloud's SSO IdP URLs for this console:
+// console.jumpcloud.com serves https://sso.jumpcloud.com (jumpcloud.md §2);
+// console.eu.jumpcloud.com is taken to serve https://sso.eu.jumpcloud.com
+// [U: no export from an EU organization seen]. Any other console host (a
+// test server, the sandbox) serves its SSO URLs itself.
+func (c *Client) ssoHost() string {
+	u := *c.base
+	if rest, ok := strings.CutPrefix(u.Host, "console."); ok && strings.HasSuffix(rest, "jumpcloud.com") {
+		u.Host = "sso." + rest
+	}
+	u.Path, u.RawQuery = "", ""
+	return u.String()
+}
+
 // BaseURL is the console host the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
 

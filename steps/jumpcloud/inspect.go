@@ -53,6 +53,9 @@ type Inspection struct {
 	// Template is the catalog connector to create App from, when App is
 	// missing and Want.Fix is set.
 	Template *Template
+	// SSOHost is where the new application's SSO IdP URL lives
+	// (Client.ssoHost); set with Template.
+	SSOHost string
 	// Err is the API failure that stopped the read, if any.
 	Err error
 }
@@ -211,6 +214,7 @@ func missing(ctx context.Context, c *Client, want Want, in *Inspection) model.Fi
 		return model.Findings{ErrorFinding(err)}
 	}
 	in.Template = &t
+	in.SSOHost = c.ssoHost()
 	return model.Findings{newFinding(model.SeverityWarning, CodeAppMissing,
 		"no SSO application has ACS URL %s or is labelled %q: apply will create it from JumpCloud's %q connector",
 		want.ACSURL, want.label(), CatalogName)}

@@ -42,7 +42,7 @@ func Plan(in Inspection, want Want, step string) ([]model.Change, error) {
 		for _, d := range drifts(AppView{}, want) {
 			patch[d.key] = d.to
 		}
-		body, err := in.Template.CreateBody(want.label(), patch)
+		body, err := in.Template.CreateBody(want.label(), in.SSOHost, patch)
 		if err != nil {
 			return nil, fmt.Errorf("build the new SSO application from the %q connector: %w", CatalogName, err)
 		}

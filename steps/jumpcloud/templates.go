@@ -75,6 +75,27 @@ func (c *Client) GetTemplate(ctx context.Context, id string) (Template, error) {
 // activated (jumpcloud.md §2), and a key in a plan would be a leak.
 var secretConfigKeys = []string{"idpPrivateKey", "idpCertificate", "spCertificate"}
 
+// ssoName is the SSO IdP URL's last part: the connector's name when it is
+// one word of letters and digits, else the label's letters and digits.
+func ssoName(name, label string) string {
+	clean := func(s string) string {
+		var b strings.Builder
+		for _, r := range strings.ToLower(s) {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				b.WriteRune(r)
+			}
+		}
+		return b.String()
+	}
+	if n := clean(name); n != "" && n == strings.ToLower(name) {
+		return n
+	}
+	if n := clean(label); n != "" {
+		return n
+	}
+	return "cloudflareaccess"
+}
+
 // CreateBody is a new application built from the catalog connector: its
 // name (which ties the application to the connector), its config with the
 // patched values set, and the display label. How JumpCloud instantiates a
@@ -82,12 +103,20 @@ var secretConfigKeys = []string{"idpPrivateKey", "idpCertificate", "spCertificat
 // template's name and config is the documented object's shape; the
 // template's identity and catalog-only members (_id, isConfigured, status,
 // keywords, test, provision, oidc, jit) are not copied.
-func (t Template) CreateBody(label string, patch ConfigPatch) (json.RawMessage, error) {
+//
+// ssoUrl is required (docs §5) and cannot change after creation
+// (jumpcloud.md §2): when the connector carries none, it is what the
+// console fills in, https://<SSO host>/saml2/<application name>.
+func (t Template) CreateBody(label, ssoHost string, patch ConfigPatch) (json.RawMessage, error) {
 	top := map[string]json.RawMessage{}
 	for _, k := range []string{"name", "displayName", "ssoUrl", "sso", "logo", "color", "learnMore", "beta", "description"} {
 		if v, ok := t.raw[k]; ok {
 			top[k] = v
 		}
+	}
+	if !strings.Contains(t.SSOURL, "/saml2/") {
+		u, _ := json.Marshal(ssoHost + "/saml2/" + ssoName(t.Name, label))
+		top["ssoUrl"] = u
 	}
 	cfg := configOf(t.raw)
 	for _, k := range secretConfigKeys {
