@@ -9,6 +9,7 @@ import (
 
 	"jcaccess/model"
 	"jcaccess/steps/cloudflare"
+	"jcaccess/steps/jumpcloud"
 )
 
 // Flow is the engine for the interactive front ends (the full-screen wizard
@@ -26,6 +27,7 @@ type Flow struct {
 	save      Save
 	dryRun    bool
 	newClient func(model.Secret) *cloudflare.Client
+	newJC     func(model.Secret) (*jumpcloud.Client, error)
 	lockCh    chan struct{}
 	// pending counts the planned changes not sent, per step.
 	pending map[ID]int
@@ -42,11 +44,14 @@ type FlowOptions struct {
 	DryRun bool
 	// NewClient builds the API client from a token typed by the admin.
 	NewClient func(token model.Secret) *cloudflare.Client
+	// NewJumpCloud builds the JumpCloud API client from a key typed by the
+	// admin (read-only in a dry run); nil means no key can be typed.
+	NewJumpCloud func(key model.Secret) (*jumpcloud.Client, error)
 }
 
 // NewFlow starts an interactive setup over env.
 func NewFlow(env *Env, o FlowOptions) *Flow {
-	return &Flow{env: env, save: o.Save, dryRun: o.DryRun, newClient: o.NewClient, lockCh: make(chan struct{}, 1), pending: map[ID]int{}}
+	return &Flow{env: env, save: o.Save, dryRun: o.DryRun, newClient: o.NewClient, newJC: o.NewJumpCloud, lockCh: make(chan struct{}, 1), pending: map[ID]int{}}
 }
 
 func (f *Flow) acquire(ctx context.Context) error {
@@ -74,6 +79,11 @@ type Request struct {
 	Inputs model.Inputs
 	// Token is an API token the admin has just typed.
 	Token *model.Secret
+	// JumpCloudKey is a JumpCloud API key the admin has just typed (the
+	// jumpcloud-app step): from then on the run reads JumpCloud through
+	// its API and, outside a dry run, may plan changes there, which are
+	// sent only through Apply, as Cloudflare's are.
+	JumpCloudKey *model.Secret
 	// Regenerate asks the scim step to plan a new SCIM secret.
 	Regenerate bool
 	// SCIMSecret is a secret the admin regenerated in Cloudflare's
@@ -113,13 +123,21 @@ func (f *Flow) Run(ctx context.Context, req Request, emit func(Event)) Result {
 	defer f.release()
 	env := f.env
 	f.touched = true
-	for _, id := range StaleAfter(req.Step, env.Session.Inputs, req.Inputs, req.Token != nil) {
+	for _, id := range StaleAfter(req.Step, env.Session.Inputs, req.Inputs, req.Token != nil || req.JumpCloudKey != nil) {
 		delete(env.Session.Steps, string(id))
 		delete(f.pending, id)
 	}
 	env.Session.Inputs = req.Inputs.Clone()
 	if req.Token != nil && f.newClient != nil {
 		env.CF = f.newClient(*req.Token)
+	}
+	if req.JumpCloudKey != nil {
+		if fs := f.useJumpCloudKey(*req.JumpCloudKey); fs != nil {
+			record(env, req.Step, fs)
+			res.Findings = fs
+			res.SaveErr = f.saveLocked()
+			return res
+		}
 	}
 	env.RegenerateSCIMSecret = req.Regenerate
 	if req.SCIMSecret != nil && !req.SCIMSecret.IsZero() {
@@ -155,6 +173,22 @@ func (f *Flow) Run(ctx context.Context, req Request, emit func(Event)) Result {
 	res.Findings = fs
 	res.SaveErr = f.saveLocked()
 	return res
+}
+
+// useJumpCloudKey builds the JumpCloud client from a typed key. In the
+// interactive front ends every change waits for the admin's confirmation
+// (Apply), so JumpCloud changes are allowed, except in a dry run.
+func (f *Flow) useJumpCloudKey(key model.Secret) model.Findings {
+	if f.newJC == nil || key.IsZero() {
+		return nil
+	}
+	c, err := f.newJC(key)
+	if err != nil {
+		return errorf("jc_key_refused", "JumpCloud API key: %v; paste the key again (console: your name > My API Key)", err)
+	}
+	f.env.JumpCloud, f.env.JumpCloudChanges = c, !f.dryRun
+	f.env.setJumpCloudInspectionNil()
+	return nil
 }
 
 // notSent is the finding that keeps a step with a planned change from
@@ -295,6 +329,8 @@ func owned(id ID, in model.Inputs) any {
 		return []any{in.IdP.Name, in.IdP.Attributes, in.IdP.EmailAttributeName, in.IdP.SignRequest, in.IdP.HeaderAttributes}
 	case SCIM:
 		return in.SCIM
+	case JumpCloudApp:
+		return in.JumpCloud.Groups
 	}
 	return nil
 }

@@ -235,3 +235,23 @@ func JumpCloudMetadata(ctx context.Context, env *Env) ([]byte, model.Findings) {
 	}
 	return xml, nil
 }
+
+// JumpCloudGroups are what the last read of JumpCloud found: every user
+// group of the organization and those bound to the application. read is
+// false until a read listed the groups (no client, or the read failed
+// first), so a front end knows whether it can offer them.
+func (e *Env) JumpCloudGroups() (all, bound []jumpcloud.Group, read bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.jc == nil || e.jc.Groups == nil {
+		return nil, nil, false
+	}
+	return slices.Clone(e.jc.Groups), slices.Clone(e.jc.Bound), true
+}
+
+// setJumpCloudInspectionNil forgets the last read (a new key reads again).
+func (e *Env) setJumpCloudInspectionNil() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.jc, e.jcAppID = nil, ""
+}

@@ -373,7 +373,7 @@ func (a *accessible) ask(id steps.ID, f fieldSet) error {
 	for _, r := range steps.StaleAfter(id, a.state.Inputs(), in, tok != nil) {
 		delete(a.last, r)
 	}
-	a.check(steps.Request{Step: id, Inputs: in, Token: tok})
+	a.check(newRequest(id, in, tok))
 	return nil
 }
 
@@ -431,7 +431,7 @@ func (a *accessible) show(id steps.ID) {
 		}
 	}
 	if len(d.Changes) > 0 {
-		a.println(renderPlan(a.st, a.width, a.o.APIBase, d.Changes))
+		a.println(renderPlan(a.st, a.width, a.o.requestURL, d.Changes))
 	}
 	var title string
 	var vs []steps.Value
@@ -476,7 +476,7 @@ func (a *accessible) apply(id steps.ID) {
 		return
 	}
 	ch := d.Changes[0]
-	ok, err := a.yesNo(fmt.Sprintf("Send %s %s to Cloudflare now?", shown(ch.Method), shown(requestURL(a.o.APIBase, ch.Path))), false)
+	ok, err := a.yesNo(fmt.Sprintf("Send %s %s to %s now?", shown(ch.Method), shown(a.o.requestURL(ch)), serviceName(ch)), false)
 	if err != nil || !ok {
 		if err == nil {
 			a.println("Nothing was sent.")

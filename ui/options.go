@@ -11,6 +11,7 @@ import (
 	"jcaccess/model"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
+	"jcaccess/steps/jumpcloud"
 )
 
 // Options is everything the command layer hands the wizard.
@@ -30,6 +31,17 @@ type Options struct {
 	NewClient func(token model.Secret) *cloudflare.Client
 	// APIBase is the API's base URL, to show planned requests in full.
 	APIBase string
+	// NewJumpCloud builds the JumpCloud API client from a key typed into
+	// the jumpcloud-app step (read-only in a dry run); nil means the step
+	// asks for no key, as before the JumpCloud assist. Env.JumpCloud is
+	// already set when JUMPCLOUD_API_KEY was.
+	NewJumpCloud func(key model.Secret) (*jumpcloud.Client, error)
+	// JumpCloudAPIBase is JumpCloud's base URL, to show planned JumpCloud
+	// requests in full.
+	JumpCloudAPIBase string
+	// JumpCloudKeyFromEnv says Env.JumpCloud was built from
+	// JUMPCLOUD_API_KEY.
+	JumpCloudKeyFromEnv bool
 	// TokenFromEnv says Env.CF was built from CLOUDFLARE_API_TOKEN.
 	TokenFromEnv bool
 	DryRun       bool
@@ -89,6 +101,22 @@ func (o *Options) console() string {
 		return o.ConsoleURL
 	}
 	return JumpCloudConsole
+}
+
+// requestURL is where a planned change is sent, in full.
+func (o *Options) requestURL(ch model.Change) string {
+	if ch.Service == model.ServiceJumpCloud {
+		return requestURL(o.JumpCloudAPIBase, ch.Path)
+	}
+	return requestURL(o.APIBase, ch.Path)
+}
+
+// serviceName is who a change is sent to, as the admin reads it.
+func serviceName(ch model.Change) string {
+	if ch.Service == model.ServiceJumpCloud {
+		return "JumpCloud"
+	}
+	return "Cloudflare"
 }
 
 func (o *Options) now() time.Time {

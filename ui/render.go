@@ -209,17 +209,17 @@ func hardIndent(text string, width int, indent string) string {
 
 // renderPlan shows each planned request as it will be sent: method, URL,
 // body (long values abbreviated), and what Cloudflare will compute.
-func renderPlan(st *Styles, width int, apiBase string, changes []model.Change) string {
-	return planText(st, width, apiBase, changes, false)
+func renderPlan(st *Styles, width int, urlOf func(model.Change) string, changes []model.Change) string {
+	return planText(st, width, urlOf, changes, false)
 }
 
 // planText is renderPlan, with the body in full if asked.
-func planText(st *Styles, width int, apiBase string, changes []model.Change, full bool) string {
+func planText(st *Styles, width int, urlOf func(model.Change) string, changes []model.Change, full bool) string {
 	var b strings.Builder
 	b.WriteString(st.Bold.Render(fmt.Sprintf("Planned change (%d)", len(changes))) + "\n")
 	for _, ch := range changes {
 		b.WriteString(bullet("  ", st.Warn.Render(ch.Sign()), shown(ch.Summary), width) + "\n")
-		b.WriteString(hardIndent(st.Bold.Render(shown(ch.Method))+" "+shown(requestURL(apiBase, ch.Path)), width, "    ") + "\n")
+		b.WriteString(hardIndent(st.Bold.Render(shown(ch.Method))+" "+shown(urlOf(ch)), width, "    ") + "\n")
 		for _, d := range ch.Diff {
 			b.WriteString(hardIndent(fmt.Sprintf("%s: %s -> %s", shown(d.Field), shown(d.From), shown(d.To)), width, "    ") + "\n")
 		}

@@ -23,7 +23,7 @@ func newRunner(o *Options) *Runner {
 	if o.Store.Dir != "" {
 		save = o.Store.Save
 	}
-	return &Runner{store: o.Store, flow: steps.NewFlow(o.Env, steps.FlowOptions{Save: save, DryRun: o.DryRun, NewClient: o.NewClient})}
+	return &Runner{store: o.Store, flow: steps.NewFlow(o.Env, steps.FlowOptions{Save: save, DryRun: o.DryRun, NewClient: o.NewClient, NewJumpCloud: o.NewJumpCloud})}
 }
 
 // runRequest asks for one step's validation, reads, live checks and plan.

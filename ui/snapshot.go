@@ -6,6 +6,7 @@ import (
 	"jcaccess/model"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
+	"jcaccess/steps/jumpcloud"
 )
 
 // Snapshot is a copy of the engine's state, taken under the runner's lock,
@@ -16,6 +17,13 @@ type Snapshot struct {
 	SCIMSecret model.Secret
 	Values     map[steps.ID][]steps.Value
 	HasClient  bool
+	// HasJumpCloud says a JumpCloud API key was given (environment or
+	// typed); JumpCloudRead that a read listed the organization's user
+	// groups (all) and those bound to the app.
+	HasJumpCloud   bool
+	JumpCloudRead  bool
+	JumpCloudAll   []jumpcloud.Group
+	JumpCloudBound []jumpcloud.Group
 	ReadOnly   bool
 	Sandbox    bool
 	// CertNotAfter is when the metadata's first certificate expires.
@@ -41,6 +49,8 @@ func snapshot(env *steps.Env) Snapshot {
 	if env.CF != nil {
 		s.ReadOnly = env.CF.ReadOnly()
 	}
+	s.HasJumpCloud = env.JumpCloud != nil
+	s.JumpCloudAll, s.JumpCloudBound, s.JumpCloudRead = env.JumpCloudGroups()
 	if p := env.ExistingIdP(); p != nil {
 		c := *p
 		s.IdP = &c

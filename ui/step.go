@@ -203,7 +203,19 @@ func (b *stepBase) sizeForm() {
 }
 
 func (b *stepBase) requestRun(in model.Inputs, token *model.Secret, regenerate bool) tea.Cmd {
-	return send(runRequest{Step: b.id, Inputs: in, Token: token, Regenerate: regenerate})
+	req := newRequest(b.id, in, token)
+	req.Regenerate = regenerate
+	return send(req)
+}
+
+// newRequest is a step's run with a secret typed into its form: the API
+// token on the credentials step, the JumpCloud API key on the
+// jumpcloud-app step.
+func newRequest(id steps.ID, in model.Inputs, secret *model.Secret) runRequest {
+	if id == steps.JumpCloudApp {
+		return runRequest{Step: id, Inputs: in, JumpCloudKey: secret}
+	}
+	return runRequest{Step: id, Inputs: in, Token: secret}
 }
 
 func (b *stepBase) startEdit() tea.Cmd {
@@ -311,7 +323,7 @@ func (b *stepBase) Leaving() (block, warn string) {
 	case b.editing:
 		return "Finish the answers (enter) or cancel them (esc) first.", ""
 	case b.applying:
-		return "The change is being sent; wait for Cloudflare's answer.", ""
+		return "The change is being sent; wait for the answer.", ""
 	case b.rs.running:
 		return "The checks are still running; wait for them (or press r to start again).", ""
 	}

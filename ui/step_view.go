@@ -55,7 +55,10 @@ func (b *stepBase) pinned() string {
 	}
 	st := b.c.Styles
 	ch := b.rs.changes[0]
-	q := fmt.Sprintf("Send this %s to Cloudflare now? ", ch.Method)
+	q := fmt.Sprintf("Send this %s to %s now? ", ch.Method, serviceName(ch))
+	if len(b.rs.changes) > 1 {
+		q = fmt.Sprintf("Send these %d requests to %s now? ", len(b.rs.changes), serviceName(ch))
+	}
 	return wrapIndent(st.Warn.Render(q)+st.Key.Render("y")+" send it · "+st.Key.Render("n")+" don't · "+st.Key.Render("f")+" "+b.fullWord(), b.width, "")
 }
 
@@ -163,7 +166,7 @@ func (b *stepBase) planView() string {
 		for _, ch := range b.applied {
 			lines = append(lines, wrapIndent(st.OK.Render(st.pick("✔", "[done]"))+" done: "+shown(ch.Summary), w, "  "))
 		}
-		parts = append(parts, st.Bold.Render("Sent to Cloudflare")+"\n"+strings.Join(lines, "\n"))
+		parts = append(parts, st.Bold.Render("Sent to "+serviceName(b.applied[0]))+"\n"+strings.Join(lines, "\n"))
 	}
 	if b.applyErr != nil {
 		parts = append(parts, wrapIndent(st.Fail.Render(st.pick("✘", "[FAILED]"))+" apply stopped: "+shownErr(b.applyErr)+"; what was done is saved: press r to check again, then a to retry.", w, ""))
@@ -191,7 +194,7 @@ func (b *stepBase) renderedPlan(st *Styles, w int) string {
 	ch := b.rs.changes
 	m := b.plan
 	if m.first != &ch[0] || m.n != len(ch) || m.width != w || m.st != st || m.full != b.fullPlan {
-		out := strings.TrimRight(planText(st, w, b.c.Opts.APIBase, ch, b.fullPlan), "\n")
+		out := strings.TrimRight(planText(st, w, b.c.Opts.requestURL, ch, b.fullPlan), "\n")
 		short := false
 		for _, c := range ch {
 			short = short || c.DisplayBody(false) != c.DisplayBody(true)

@@ -94,7 +94,7 @@ func New(ctx context.Context, o Options) *Wizard {
 // snapshotOf reads the environment before any job runs (nothing else
 // touches it yet); the first job replaces it.
 func snapshotOf(env *steps.Env) Snapshot {
-	return Snapshot{Session: env.Session.Clone(), Values: map[steps.ID][]steps.Value{}, HasClient: env.CF != nil, Sandbox: env.Sandbox != nil}
+	return Snapshot{Session: env.Session.Clone(), Values: map[steps.ID][]steps.Value{}, HasClient: env.CF != nil, HasJumpCloud: env.JumpCloud != nil, Sandbox: env.Sandbox != nil}
 }
 
 // Common exposes the shared state, for tests and the command layer.
@@ -245,7 +245,7 @@ func (w *Wizard) afterLookup(msg lookupMsg) tea.Cmd {
 // back to unverified, and runs the step's checks.
 func (w *Wizard) commit(req runRequest) tea.Cmd {
 	snap := &w.c.State.Snap
-	for _, id := range steps.StaleAfter(req.Step, snap.Session.Inputs, req.Inputs, req.Token != nil) {
+	for _, id := range steps.StaleAfter(req.Step, snap.Session.Inputs, req.Inputs, req.Token != nil || req.JumpCloudKey != nil) {
 		if id != req.Step {
 			w.comp(id).Reset()
 		}

@@ -50,35 +50,48 @@ func (o *jumpCloudOptions) overlay(in model.Inputs) model.Inputs {
 // With --sandbox, startSandbox points the variables at the sandbox's
 // JumpCloud. require says the command needs JumpCloud whatever the inputs.
 func (f *Factory) jumpCloudClient(o *jumpCloudOptions, in model.Inputs, readOnly, require bool) (*jumpcloud.Client, error) {
-	base := strings.TrimSpace(f.Getenv("JUMPCLOUD_BASE_URL"))
+	newClient, _, err := f.jumpCloudFactory(o, readOnly)
+	if err != nil {
+		return nil, err
+	}
 	key := model.NewSecret(strings.TrimSpace(f.Getenv("JUMPCLOUD_API_KEY")))
-	org := strings.TrimSpace(f.Getenv("JUMPCLOUD_ORG_ID"))
-	if base != "" && o.Region != "" {
-		return nil, usagef("--jumpcloud-region %s and JUMPCLOUD_BASE_URL %s both say where JumpCloud is: keep one", shown(o.Region), shown(base))
-	}
-	if base == "" {
-		var err error
-		if base, err = jumpcloud.RegionBaseURL(o.Region); err != nil {
-			return nil, usagef("--jumpcloud-region: %v", err)
-		}
-	}
-	if strings.ContainsAny(org, " \t\r\n") {
-		return nil, usagef("JUMPCLOUD_ORG_ID %q holds spaces: set it to the organization ID alone (multi-tenant admins only), or unset it", shown(org))
-	}
 	if key.IsZero() {
 		if !require && !in.JumpCloud.Changes && len(in.JumpCloud.Groups) == 0 {
 			return nil, nil
 		}
-		var err error
 		if key, err = f.askJumpCloudKey(in); err != nil {
 			return nil, err
 		}
 	}
-	c, err := jumpcloud.New(jumpcloud.Options{BaseURL: base, Key: key, OrgID: org, HTTP: f.HTTPClient, ReadOnly: readOnly})
+	c, err := newClient(key)
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
 	return c, nil
+}
+
+// jumpCloudFactory checks where JumpCloud is (JUMPCLOUD_BASE_URL or
+// --jumpcloud-region, JUMPCLOUD_ORG_ID) and returns what builds a client
+// there from a key, and that base URL: the wizard calls it again with a key
+// typed into it.
+func (f *Factory) jumpCloudFactory(o *jumpCloudOptions, readOnly bool) (newClient func(model.Secret) (*jumpcloud.Client, error), base string, err error) {
+	base = strings.TrimSpace(f.Getenv("JUMPCLOUD_BASE_URL"))
+	org := strings.TrimSpace(f.Getenv("JUMPCLOUD_ORG_ID"))
+	if base != "" && o.Region != "" {
+		return nil, "", usagef("--jumpcloud-region %s and JUMPCLOUD_BASE_URL %s both say where JumpCloud is: keep one", shown(o.Region), shown(base))
+	}
+	if base == "" {
+		if base, err = jumpcloud.RegionBaseURL(o.Region); err != nil {
+			return nil, "", usagef("--jumpcloud-region: %v", err)
+		}
+	}
+	if strings.ContainsAny(org, " \t\r\n") {
+		return nil, "", usagef("JUMPCLOUD_ORG_ID %q holds spaces: set it to the organization ID alone (multi-tenant admins only), or unset it", shown(org))
+	}
+	hc := f.HTTPClient
+	return func(key model.Secret) (*jumpcloud.Client, error) {
+		return jumpcloud.New(jumpcloud.Options{BaseURL: base, Key: key, OrgID: org, HTTP: hc, ReadOnly: readOnly})
+	}, base, nil
 }
 
 // askJumpCloudKey asks for the key on a terminal, without echo.

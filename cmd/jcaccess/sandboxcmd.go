@@ -60,7 +60,9 @@ func (f *Factory) startSandbox(o *setupOptions) (*sandbox.Sandbox, error) {
 	if o.TeamDomain == "" {
 		o.TeamDomain = sb.TeamDomain
 	}
-	if o.Metadata == "" {
+	// No export exists while JumpCloud has no app (sandbox.AppMissing):
+	// the metadata then comes through JumpCloud's API once the app exists.
+	if _, err := os.Stat(sb.MetadataPath); o.Metadata == "" && err == nil {
 		o.Metadata = sb.MetadataPath
 	}
 	fmt.Fprintf(f.IO.ErrOut, "Sandbox: Cloudflare team %s at https://%s, JumpCloud at %s (world in %s)\n", sb.Team, sb.TeamDomain, sb.JumpCloud.BaseURL(), dir)

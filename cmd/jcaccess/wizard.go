@@ -14,6 +14,7 @@ import (
 	"jcaccess/model"
 	"jcaccess/steps"
 	"jcaccess/steps/cloudflare"
+	"jcaccess/steps/jumpcloud"
 	"jcaccess/ui"
 )
 
@@ -131,8 +132,20 @@ func (o *wizardOptions) uiOptions(f *Factory) (ui.Options, error) {
 	if tok != "" {
 		client = newClient(model.NewSecret(tok))
 	}
+	newJumpCloud, jcBase, err := f.jumpCloudFactory(&o.JumpCloud, o.DryRun)
+	if err != nil {
+		return ui.Options{}, err
+	}
+	jc, err := wizardJumpCloud(f, newJumpCloud)
+	if err != nil {
+		return ui.Options{}, err
+	}
 	uo := ui.Options{
-		Env:          &steps.Env{Session: fresh, Deps: steps.Deps{CF: client, HTTP: f.HTTPClient, Now: f.Now, LockAccount: f.accountLocks(store)}},
+		Env: &steps.Env{Session: fresh, Deps: steps.Deps{CF: client, HTTP: f.HTTPClient, Now: f.Now, LockAccount: f.accountLocks(store),
+			// Changes in JumpCloud are planned, shown and sent only
+			// through the wizard's confirmation (a, then y), as
+			// Cloudflare's are; a dry run only reads.
+			JumpCloud: jc, JumpCloudChanges: jc != nil && !o.DryRun}},
 		Saved:        saved,
 		Store:        store,
 		NewClient:    newClient,
@@ -142,12 +155,32 @@ func (o *wizardOptions) uiOptions(f *Factory) (ui.Options, error) {
 		Getenv:       f.Getenv,
 		NoColor:      f.Getenv("NO_COLOR") != "",
 		ConsoleURL:   o.ConsoleURL,
+		// A key typed into the jumpcloud-app step builds its client the
+		// same way (read-only in a dry run).
+		NewJumpCloud:        newJumpCloud,
+		JumpCloudAPIBase:    jcBase,
+		JumpCloudKeyFromEnv: jc != nil,
 	}
 	uo.Env.JumpCloudHost = o.jumpCloudHost
 	if o.Control != nil {
 		uo.Env.Sandbox = o.Control
 	}
 	return uo, nil
+}
+
+// wizardJumpCloud is the JumpCloud client built from JUMPCLOUD_API_KEY,
+// or nil: unlike plan and apply, the wizard never prompts for the key
+// before it starts (its jumpcloud-app step has a hidden field for it).
+func wizardJumpCloud(f *Factory, newClient func(model.Secret) (*jumpcloud.Client, error)) (*jumpcloud.Client, error) {
+	key := strings.TrimSpace(f.Getenv("JUMPCLOUD_API_KEY"))
+	if key == "" {
+		return nil, nil
+	}
+	c, err := newClient(model.NewSecret(key))
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return c, nil
 }
 
 // finish prints what the admin needs once the screen is gone.

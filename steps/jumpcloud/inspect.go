@@ -50,6 +50,9 @@ type Inspection struct {
 	// Wanted are Want.Groups resolved to groups; set only when every name
 	// names exactly one group.
 	Wanted []Group
+	// Groups are every user group of the organization, as read: what an
+	// interactive front end offers to bind.
+	Groups []Group
 	// Template is the catalog connector to create App from, when App is
 	// missing and Want.Fix is set.
 	Template *Template
@@ -121,6 +124,7 @@ func Inspect(ctx context.Context, c *Client, want Want) Inspection {
 	if err != nil {
 		return fail(err)
 	}
+	in.Groups = groups
 	in.Wanted, in.Findings = resolveGroups(groups, want.Groups)
 	matched, fs := match(apps, want)
 	in.Findings = append(in.Findings, fs...)
