@@ -217,6 +217,14 @@ func renderPlan(st *Styles, width int, urlOf func(model.Change) string, changes 
 func planText(st *Styles, width int, urlOf func(model.Change) string, changes []model.Change, full bool) string {
 	var b strings.Builder
 	b.WriteString(st.Bold.Render(fmt.Sprintf("Planned change (%d)", len(changes))) + "\n")
+	if len(changes) > 1 {
+		// Every change in a line first: a request's body can fill the
+		// screen (JumpCloud's new application is a whole connector).
+		for _, ch := range changes {
+			b.WriteString(bullet("  ", st.Warn.Render(ch.Sign()), shown(ch.Summary), width) + "\n")
+		}
+		b.WriteString(st.Dim.Render(wrapIndent("The requests, in the order they are sent:", width, "  ")) + "\n")
+	}
 	for _, ch := range changes {
 		b.WriteString(bullet("  ", st.Warn.Render(ch.Sign()), shown(ch.Summary), width) + "\n")
 		b.WriteString(hardIndent(st.Bold.Render(shown(ch.Method))+" "+shown(urlOf(ch)), width, "    ") + "\n")

@@ -24,8 +24,8 @@ type Snapshot struct {
 	JumpCloudRead  bool
 	JumpCloudAll   []jumpcloud.Group
 	JumpCloudBound []jumpcloud.Group
-	ReadOnly   bool
-	Sandbox    bool
+	ReadOnly       bool
+	Sandbox        bool
 	// CertNotAfter is when the metadata's first certificate expires.
 	CertNotAfter time.Time
 }

@@ -55,6 +55,16 @@ func (s *jumpCloudAppStep) Update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
+// Sync puts the checks and the plan first once jcaccess reads JumpCloud
+// itself: the values are then only there to compare with the console.
+func (s *jumpCloudAppStep) Sync() {
+	if first := !s.snap().HasJumpCloud; first != s.valuesFirst {
+		s.valuesFirst = first
+		s.ver++
+	}
+	s.stepBase.Sync()
+}
+
 func (s *jumpCloudAppStep) Reset() {
 	s.stepBase.Reset()
 	s.asked = false
@@ -108,8 +118,12 @@ func (f *jumpCloudAppFields) form(in model.Inputs, snap Snapshot) *huh.Form {
 		}
 		return huh.NewForm(huh.NewGroup(
 			huh.NewMultiSelect[string]().Title("User groups to bind to the app").
-				Description("only their members may sign in (JumpCloud denies users not bound); space picks, enter confirms").
+				Description("only their members may sign in; space picks, enter confirms").
 				Options(opts...).
+				// huh sizes a multi-select's list from the options alone,
+				// then takes the title and description off it: room for
+				// both (the description may wrap once).
+				Height(len(opts)+3).
 				Value(&f.groups).
 				Validate(func(v []string) error {
 					if len(v) == 0 {

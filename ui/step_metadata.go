@@ -24,15 +24,19 @@ func newMetadataStep(c *Common) Component {
 	return newStepBase(c, steps.Metadata, &metadataFields{}, metadataHooks{c: c})
 }
 
-func (f *metadataFields) form(in model.Inputs, _ Snapshot) *huh.Form {
+func (f *metadataFields) form(in model.Inputs, snap Snapshot) *huh.Form {
 	f.src = in.IdP.Metadata
+	desc := "file path of the export, or its https URL"
+	if snap.HasJumpCloud {
+		desc = "empty: read through JumpCloud's API; or the export's file path or https URL"
+	}
 	return huh.NewForm(huh.NewGroup(
 		huh.NewInput().Title("JumpCloud metadata").
-			Description("file path of the export, or its https URL").
+			Description(desc).
 			Placeholder("~/Downloads/JumpCloud-saml2-metadata.xml").
 			Value(&f.src).
 			Validate(func(s string) error {
-				if strings.TrimSpace(s) == "" {
+				if strings.TrimSpace(s) == "" && !snap.HasJumpCloud {
 					return errors.New("give the metadata file's path (SSO tab > Export Metadata) or URL")
 				}
 				return nil
@@ -55,10 +59,18 @@ func expandHome(p string) string {
 	return p
 }
 
-func (f *metadataFields) complete(in model.Inputs, _ Snapshot) bool { return in.IdP.Metadata != "" }
+// complete: with a JumpCloud API key no file is needed, the metadata step
+// reads it through JumpCloud's API (steps/metadata.go Prepare).
+func (f *metadataFields) complete(in model.Inputs, snap Snapshot) bool {
+	return in.IdP.Metadata != "" || snap.HasJumpCloud
+}
 
-func (f *metadataFields) summary(in model.Inputs, _ Snapshot) [][2]string {
-	return [][2]string{{"Metadata", in.IdP.Metadata}}
+func (f *metadataFields) summary(in model.Inputs, snap Snapshot) [][2]string {
+	src := in.IdP.Metadata
+	if src == "" && snap.HasJumpCloud {
+		src = "read through JumpCloud's API"
+	}
+	return [][2]string{{"Metadata", src}}
 }
 
 func (h metadataHooks) openURL(Snapshot) string { return h.c.Opts.console() }
