@@ -123,7 +123,7 @@ func (f *jumpCloudAppFields) form(in model.Inputs, snap Snapshot) *huh.Form {
 				// huh sizes a multi-select's list from the options alone,
 				// then takes the title and description off it: room for
 				// both (the description may wrap once).
-				Height(len(opts)+3).
+				Height(len(opts) + 3).
 				Value(&f.groups).
 				Validate(func(v []string) error {
 					if len(v) == 0 {
