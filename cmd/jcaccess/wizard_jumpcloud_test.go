@@ -239,3 +239,70 @@ func TestWizardWithAJumpCloudKeySetsUpFromNoAppInTenActions(t *testing.T) {
 	}
 	assertNoSecretsOnDisk(t, w.stateDir, w.sb.Token, key.Reveal())
 }
+
+// type types text into the field that has the focus.
+func (d *wizardDriver) typeText(s string) {
+	for _, r := range s {
+		d.tm.Send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+// Without JUMPCLOUD_API_KEY the jumpcloud-app step checks as before (to
+// confirm), and offers a hidden field for the key: typed there, the key
+// makes the step read JumpCloud, ask for the groups and plan the app, and
+// it is drawn nowhere and saved nowhere.
+func TestWizardTakesAJumpCloudKeyTypedIntoTheJumpCloudAppStep(t *testing.T) {
+	w := newWorld(t)
+	if err := w.sb.Make(sandbox.AppMissing); err != nil {
+		t.Fatal(err)
+	}
+	w.config = w.writeConfig("team: acme\nteam_domain: " + w.domain + "\n")
+	base, key := w.sb.JumpCloudAPI()
+	vars := map[string]string{"CLOUDFLARE_API_TOKEN": w.sb.Token, "CLOUDFLARE_BASE_URL": w.sb.APIBaseURL, "JCACCESS_STATE_DIR": w.stateDir, "CLOUDFLARE_ACCOUNT_ID": w.account,
+		"JUMPCLOUD_BASE_URL": base}
+	f := &Factory{
+		IO:         &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, InTTY: true, OutTTY: true},
+		Getenv:     func(k string) string { return vars[k] },
+		HTTPClient: w.sb.HTTPClient,
+		Now:        time.Now,
+	}
+	o := &wizardOptions{setupOptions: setupOptions{ConfigPath: w.config}, Control: w.sb, jumpCloudHost: w.sb.JumpCloudHost()}
+	uo, err := o.uiOptions(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newWizardDriver(t, uo)
+	d.step(1, "verified")
+	d.move("n")
+	d.step(2, "verified")
+	d.move("n")
+	d.step(3, "to confirm")
+	d.wait("JumpCloud API key not given (optional)", "Set these in JumpCloud (Cloudflare Access app)")
+	d.move("e")
+	d.wait("JumpCloud API key (optional)", "hidden, never saved")
+	d.typeText(key.Reveal())
+	d.act(1, "enter")
+	d.wait("User groups to bind to the app", "engineering")
+	for range d.optionsBelowCursor("engineering") {
+		d.move("down")
+	}
+	d.act(1, "space", "enter")
+	d.wait("typed in (hidden; kept in memory only)", "Planned change (2)")
+	d.act(1, "a")
+	d.act(1, "y")
+	d.wait("Sent to JumpCloud")
+	d.step(3, "verified")
+	if app := w.sb.JumpCloud.App(); app.Missing || strings.Join(app.BoundGroups, ",") != "engineering" {
+		t.Fatalf("JumpCloud's app after the wizard's apply: %+v", app)
+	}
+	d.move("q")
+	d.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	out, err := io.ReadAll(d.tm.FinalOutput(t, teatest.WithFinalTimeout(5*time.Second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out, []byte(key.Reveal())) {
+		t.Fatal("the typed JumpCloud key was drawn on the terminal")
+	}
+	assertNoSecretsOnDisk(t, w.stateDir, w.sb.Token, key.Reveal())
+}
