@@ -37,6 +37,11 @@ func RunAccessible(ctx context.Context, o Options, in io.Reader, out io.Writer) 
 			steps.SCIM:          &scimFields{},
 		},
 	}
+	if opts.NewJumpCloud != nil || opts.Env.JumpCloud != nil {
+		// The same optional key and groups questions as the full screen
+		// (e asks them; the step checks straight away).
+		a.fields[steps.JumpCloudApp] = &jumpCloudAppFields{fromEnv: opts.JumpCloudKeyFromEnv}
+	}
 	return a.run()
 }
 

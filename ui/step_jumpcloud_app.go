@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"slices"
 	"strings"
 
@@ -124,13 +123,10 @@ func (f *jumpCloudAppFields) form(in model.Inputs, snap Snapshot) *huh.Form {
 				// then takes the title and description off it: room for
 				// both (the description may wrap once).
 				Height(len(opts) + 3).
-				Value(&f.groups).
-				Validate(func(v []string) error {
-					if len(v) == 0 {
-						return errors.New("pick at least one group (space), or nobody can sign in")
-					}
-					return nil
-				}),
+				// No Validate: huh validates on focus, so "pick one" would
+				// greet the admin before any key. None picked binds none,
+				// and the check says so (jc_no_groups_bound).
+				Value(&f.groups),
 		))
 	}
 	// The groups were not read (the read failed): names typed here are
