@@ -481,7 +481,11 @@ func (a *accessible) apply(id steps.ID) {
 		return
 	}
 	ch := d.Changes[0]
-	ok, err := a.yesNo(fmt.Sprintf("Send %s %s to %s now?", shown(ch.Method), shown(a.o.requestURL(ch)), serviceName(ch)), false)
+	q := fmt.Sprintf("Send %s %s to %s now?", shown(ch.Method), shown(a.o.requestURL(ch)), serviceName(ch))
+	if len(d.Changes) > 1 {
+		q = fmt.Sprintf("Send these %d requests to %s now?", len(d.Changes), serviceName(ch))
+	}
+	ok, err := a.yesNo(q, false)
 	if err != nil || !ok {
 		if err == nil {
 			a.println("Nothing was sent.")
