@@ -162,3 +162,56 @@ func TestWithoutAClientTheStepKeepsItsEvidenceCheck(t *testing.T) {
 		t.Fatalf("plan %v %v", ch, err)
 	}
 }
+
+// A JumpCloud key typed into an interactive front end (Request.JumpCloudKey)
+// gives the flow its client: the jumpcloud-app step then reads the app and
+// the organization's groups through the API and, outside a dry run, plans
+// the binding of a chosen group; a changed choice of groups runs the step
+// again. In a dry run the same key plans nothing for JumpCloud.
+func TestFlowTakesATypedJumpCloudKey(t *testing.T) {
+	for _, dry := range []bool{false, true} {
+		w := newWorld(t)
+		f := jcFake(t, w.domain)
+		env := w.env(tokWrite, dry)
+		var built []model.Secret
+		flow := NewFlow(env, FlowOptions{DryRun: dry, NewJumpCloud: func(k model.Secret) (*jc.Client, error) {
+			built = append(built, k)
+			return jcClient(t, f, dry), nil
+		}})
+		in := env.Session.Inputs
+		res := flow.Run(context.Background(), Request{Step: JumpCloudApp, Inputs: in}, nil)
+		hasCode(t, res.Findings, "jc_app_to_confirm", model.SeverityToConfirm)
+		if all, _, read := env.JumpCloudGroups(); read || all != nil {
+			t.Fatalf("groups read without a key: %v", all)
+		}
+
+		key := model.NewSecret(jcKey)
+		in.JumpCloud.Groups = []string{"Sales"}
+		res = flow.Run(context.Background(), Request{Step: JumpCloudApp, Inputs: in, JumpCloudKey: &key}, nil)
+		if len(built) != 1 || built[0].Reveal() != jcKey {
+			t.Fatalf("the client was built from %d keys", len(built))
+		}
+		all, bound, read := env.JumpCloudGroups()
+		if !read || len(all) != 2 || len(bound) != 1 || bound[0].Name != "Engineering" {
+			t.Fatalf("groups %v, bound %v, read %v", all, bound, read)
+		}
+		if dry {
+			if len(res.Changes) != 0 || env.JumpCloudChanges {
+				t.Fatalf("dry run planned JumpCloud changes: %+v", res.Changes)
+			}
+			continue
+		}
+		if len(res.Changes) != 1 || res.Changes[0].Action != "bind" || !strings.Contains(res.Changes[0].Summary, `"Sales"`) {
+			t.Fatalf("changes %+v: want the bind of Sales", res.Changes)
+		}
+		hasCode(t, res.Findings, "not_applied", model.SeverityWarning)
+		other := in.Clone()
+		other.JumpCloud.Groups = []string{"Engineering"}
+		if !AnswersChanged(JumpCloudApp, in, other) {
+			t.Error("a new choice of groups is not a changed answer of the jumpcloud-app step")
+		}
+		if len(f.Writes()) != 0 {
+			t.Errorf("a run wrote to JumpCloud before any apply: %v", f.Writes())
+		}
+	}
+}
