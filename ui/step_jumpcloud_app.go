@@ -86,7 +86,6 @@ func (h jumpCloudAppHooks) openURL(Snapshot) string { return h.c.Opts.console() 
 type jumpCloudAppFields struct {
 	key     string
 	groups  []string
-	text    string
 	fromEnv bool
 	typed   bool
 }
@@ -99,21 +98,12 @@ func (f *jumpCloudAppFields) needsGroups(in model.Inputs, snap Snapshot) bool {
 }
 
 func (f *jumpCloudAppFields) form(in model.Inputs, snap Snapshot) *huh.Form {
-	f.key = ""
-	if !snap.HasJumpCloud {
-		return huh.NewForm(huh.NewGroup(
-			huh.NewInput().Title("JumpCloud API key (optional)").
-				Description("lets jcaccess check and set up the app itself; hidden, never saved; empty: you set it up in the console").
-				EchoMode(huh.EchoModePassword).
-				Value(&f.key),
-		))
-	}
-	if snap.JumpCloudRead && len(snap.JumpCloudAll) > 0 {
+	f.key, f.groups = "", nil
+	if snap.HasJumpCloud && snap.JumpCloudRead && len(snap.JumpCloudAll) > 0 {
 		f.groups = defaultGroups(in, snap)
 		var opts []huh.Option[string]
 		for _, g := range snap.JumpCloudAll {
-			name := shown(g.Name)
-			opts = append(opts, huh.NewOption(name, g.Name).Selected(slices.Contains(f.groups, g.Name)))
+			opts = append(opts, huh.NewOption(shown(g.Name), g.Name).Selected(slices.Contains(f.groups, g.Name)))
 		}
 		return huh.NewForm(huh.NewGroup(
 			huh.NewMultiSelect[string]().Title("User groups to bind to the app").
@@ -129,13 +119,17 @@ func (f *jumpCloudAppFields) form(in model.Inputs, snap Snapshot) *huh.Form {
 				Value(&f.groups),
 		))
 	}
-	// The groups were not read (the read failed): names typed here are
-	// checked by the next read (jc_group_unknown names a wrong one).
-	f.text = strings.Join(in.JumpCloud.Groups, ", ")
+	// No key yet, or the read with it failed (a refused key, say): the
+	// key, optional and hidden. Empty keeps what there is.
+	desc := "lets jcaccess check and set up the app itself; hidden, never saved; empty: you set it up in the console"
+	if snap.HasJumpCloud {
+		desc = "JumpCloud's API did not answer with the current key (see the checks): paste another, or leave empty to keep it"
+	}
 	return huh.NewForm(huh.NewGroup(
-		huh.NewInput().Title("User groups to bind to the app").
-			Description("comma-separated JumpCloud user group names; only their members may sign in").
-			Value(&f.text),
+		huh.NewInput().Title("JumpCloud API key (optional)").
+			Description(desc).
+			EchoMode(huh.EchoModePassword).
+			Value(&f.key),
 	))
 }
 
@@ -162,13 +156,9 @@ func (f *jumpCloudAppFields) read(in *model.Inputs) *model.Secret {
 		s := model.NewSecret(k)
 		return &s
 	}
-	if f.text != "" {
-		in.JumpCloud.Groups = splitList(f.text)
-		f.text = ""
-		return nil
-	}
-	if len(f.groups) > 0 {
+	if f.groups != nil {
 		in.JumpCloud.Groups = slices.Clone(f.groups)
+		f.groups = nil
 	}
 	return nil
 }

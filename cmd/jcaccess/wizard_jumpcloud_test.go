@@ -250,7 +250,7 @@ func (d *wizardDriver) typeText(s string) {
 // Without JUMPCLOUD_API_KEY the jumpcloud-app step checks as before (to
 // confirm), and offers a hidden field for the key: typed there, the key
 // makes the step read JumpCloud, ask for the groups and plan the app, and
-// it is drawn nowhere and saved nowhere.
+// it is drawn nowhere and saved nowhere. A refused key can be replaced.
 func TestWizardTakesAJumpCloudKeyTypedIntoTheJumpCloudAppStep(t *testing.T) {
 	w := newWorld(t)
 	if err := w.sb.Make(sandbox.AppMissing); err != nil {
@@ -280,6 +280,12 @@ func TestWizardTakesAJumpCloudKeyTypedIntoTheJumpCloudAppStep(t *testing.T) {
 	d.wait("JumpCloud API key not given (optional)", "Set these in JumpCloud (Cloudflare Access app)")
 	d.move("e")
 	d.wait("JumpCloud API key (optional)", "hidden, never saved")
+	// A key JumpCloud refuses fails the step, and e asks for another.
+	d.typeText("jca_not_the_key")
+	d.act(1, "enter")
+	d.step(3, "failed")
+	d.move("e")
+	d.wait("JumpCloud API key (optional)", "leave empty to keep it")
 	d.typeText(key.Reveal())
 	d.act(1, "enter")
 	d.wait("User groups to bind to the app", "engineering")
