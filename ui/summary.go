@@ -9,6 +9,7 @@ import (
 
 	"jcaccess/model"
 	"jcaccess/steps"
+	"jcaccess/steps/jumpcloud"
 )
 
 // outcome is what the summary and the report say: what was done, what was
@@ -68,7 +69,9 @@ func (o outcome) left() []string {
 			}
 		}
 	}
-	out = append(out, "Assign user groups to the Cloudflare Access app in JumpCloud (User Groups tab): users outside them cannot sign in.")
+	if !o.groupsBound() {
+		out = append(out, "Assign user groups to the Cloudflare Access app in JumpCloud (User Groups tab): users outside them cannot sign in.")
+	}
 	if in.SCIM.Enabled && o.status(steps.JumpCloudSCIM).Status != model.StatusVerified {
 		out = append(out, "Connect JumpCloud's Identity Management (Base URL and Token Key), then run jcaccess check --team "+in.Team+" to see its requests arrive.")
 	}
@@ -82,6 +85,17 @@ func (o outcome) left() []string {
 	}
 	out = append(out, "Schedule jcaccess check --team "+in.Team+" (e.g. daily from cron) to catch certificate expiry and changes made in the dashboard"+cert+".")
 	return out
+}
+
+// groupsBound says JumpCloud's API showed the app right, user groups bound
+// included (jc_app_matches is found only then).
+func (o outcome) groupsBound() bool {
+	for _, f := range o.status(steps.JumpCloudApp).Findings {
+		if f.Code == jumpcloud.CodeAppMatches {
+			return true
+		}
+	}
+	return false
 }
 
 func (o outcome) loginVerified() bool {
