@@ -59,8 +59,17 @@ func (jumpCloudAppStep) Values(env *Env) []Value {
 	return append(vs,
 		Value{Label: "Include group attribute", Value: GroupsAttribute, Note: groupsNote},
 		Value{Label: "User Groups", Note: "User Groups tab: bind the groups whose members may sign in; users not bound are denied"},
-		Value{Label: "Export Metadata", Note: "SSO tab, after saving: Export Metadata, then give jcaccess the file"},
+		exportValue(env),
 	)
+}
+
+// exportValue says where the metadata comes from: JumpCloud's API when
+// jcaccess holds a key (the metadata step reads it), else the export.
+func exportValue(env *Env) Value {
+	if env.JumpCloud != nil {
+		return Value{Label: "Metadata", Note: "read through JumpCloud's API (metadata step); no export needed"}
+	}
+	return Value{Label: "Export Metadata", Note: "SSO tab, after saving: Export Metadata, then give jcaccess the file"}
 }
 
 // Checks: with a JumpCloud client, the API shows the app's fields

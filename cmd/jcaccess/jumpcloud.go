@@ -59,7 +59,7 @@ func (f *Factory) jumpCloudClient(o *jumpCloudOptions, in model.Inputs, readOnly
 		if !require && !in.JumpCloud.Changes && len(in.JumpCloud.Groups) == 0 {
 			return nil, nil
 		}
-		if key, err = f.askJumpCloudKey(in); err != nil {
+		if key, err = f.askJumpCloudKey(require); err != nil {
 			return nil, err
 		}
 	}
@@ -95,14 +95,15 @@ func (f *Factory) jumpCloudFactory(o *jumpCloudOptions, readOnly bool) (newClien
 }
 
 // askJumpCloudKey asks for the key on a terminal, without echo.
-func (f *Factory) askJumpCloudKey(in model.Inputs) (model.Secret, error) {
-	why := "JUMPCLOUD_API_KEY is not set"
-	if in.JumpCloud.Changes || len(in.JumpCloud.Groups) > 0 {
+func (f *Factory) askJumpCloudKey(require bool) (model.Secret, error) {
+	why, or := "JUMPCLOUD_API_KEY is not set", ""
+	if !require {
 		why += ", and JumpCloud changes or groups were asked for"
+		or = ", or drop --jumpcloud-changes, --jumpcloud-group and the config's jumpcloud.changes and jumpcloud.groups"
 	}
 	fh, ok := f.terminalIn()
 	if !ok {
-		return model.Secret{}, usagef("%s; set it to an API key of a JumpCloud admin allowed to manage applications (console: your name > My API Key), or drop --jumpcloud-changes and jumpcloud.groups", why)
+		return model.Secret{}, usagef("%s; set it to an API key of a JumpCloud admin allowed to manage applications (console: your name > My API Key)%s", why, or)
 	}
 	v, err := readHidden(fh, f.IO.ErrOut, "JumpCloud API key (console: your name > My API Key; input hidden): ")
 	if err != nil {

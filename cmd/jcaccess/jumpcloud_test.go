@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,5 +149,69 @@ func TestJumpCloudMistakesAreNamedBeforeCloudflareIsTouched(t *testing.T) {
 				t.Errorf("%d requests changed Cloudflare", n)
 			}
 		})
+	}
+}
+
+// jcRequest calls the sandbox JumpCloud's admin API as another client
+// would (the console, a script), and decodes the answer.
+func (w *world) jcRequest(method, path string, body any) map[string]any {
+	w.t.Helper()
+	base, key := w.sb.JumpCloudAPI()
+	var rd *strings.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+	} else {
+		rd = strings.NewReader("")
+	}
+	req, _ := http.NewRequest(method, base+path, rd)
+	req.Header.Set("x-api-key", key.Reveal())
+	req.Header.Set("Content-Type", "application/json")
+	res, err := w.sb.HTTPClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK {
+		w.t.Fatalf("%s %s: %d %v", method, path, res.StatusCode, err)
+	}
+	return out
+}
+
+// A fix through JumpCloud's API (PUT replaces the whole object) keeps what
+// the app held that jcaccess does not know, and its signing pair.
+func TestJumpCloudFixKeepsWhatItDoesNotKnow(t *testing.T) {
+	w := newWorld(t)
+	apps := w.jcRequest(http.MethodGet, "/api/applications", nil)["results"].([]any)
+	app := apps[0].(map[string]any)
+	id := app["_id"].(string)
+	app["x_added_by_another_tool"] = map[string]any{"kept": true}
+	cfg := app["config"].(map[string]any)
+	cfg["someFutureSetting"] = map[string]any{"label": "Future", "type": "text", "value": "keep me"}
+	cfg["idpEntityId"].(map[string]any)["value"] = "https://wrong.example/"
+	w.jcRequest(http.MethodPut, "/api/applications/"+id, app)
+	cert := w.sb.JumpCloud.Certificate()
+
+	r := w.run(w.jumpCloudEnv(), "apply", "--config", w.config, "--yes", "--jumpcloud-changes")
+	if r.code != 0 || !strings.Contains(r.stdout, "jc_idp_entity_id_wrong") {
+		t.Fatalf("apply: %s", r)
+	}
+	got := w.jcRequest(http.MethodGet, "/api/applications/"+id, nil)
+	gcfg := got["config"].(map[string]any)
+	if v := gcfg["idpEntityId"].(map[string]any)["value"]; v != "https://"+w.domain+"/" {
+		t.Errorf("IdP Entity ID after the fix: %v", v)
+	}
+	if _, ok := got["x_added_by_another_tool"]; !ok {
+		t.Error("a top-level field jcaccess does not know was dropped")
+	}
+	if f, _ := gcfg["someFutureSetting"].(map[string]any); f == nil || f["value"] != "keep me" {
+		t.Errorf("a config entry jcaccess does not know was dropped: %v", gcfg["someFutureSetting"])
+	}
+	if !w.sb.JumpCloud.Certificate().Equal(cert) {
+		t.Error("the signing certificate changed: the PUT did not send the pair back, and Cloudflare's pinned certificate no longer matches")
+	}
+	if strings.Contains(r.stdout+r.stderr, "PRIVATE KEY") {
+		t.Error("the private key is in apply's output")
 	}
 }
