@@ -64,12 +64,22 @@ func (r *Report) Step(id ID) *StepReport {
 type Save func(*model.Session) error
 
 // stages group the steps by what they depend on: the first stage's reads
-// are independent of each other, the metadata may come from the JumpCloud
-// application the jumpcloud-app step found (through JumpCloud's API), the
-// login method needs the account and the metadata, and the rest need the
-// login method. A stage's steps run concurrently, so a plan costs about one
-// round trip per stage.
-var stages = [][]ID{{Team, Credentials, JumpCloudApp}, {Metadata}, {CloudflareIdP}, {SCIM, JumpCloudSCIM, Test}}
+// are independent of each other, the login method needs the account and the
+// metadata, and the rest need the login method. A stage's steps run
+// concurrently, so a plan costs about one round trip per stage.
+var stages = [][]ID{{Team, Credentials, JumpCloudApp, Metadata}, {CloudflareIdP}, {SCIM, JumpCloudSCIM, Test}}
+
+// jumpCloudStages are the stages with a JumpCloud API key: the metadata is
+// read from the application the jumpcloud-app step finds, so it waits for
+// that step (one more round trip, only then).
+var jumpCloudStages = [][]ID{{Team, Credentials, JumpCloudApp}, {Metadata}, {CloudflareIdP}, {SCIM, JumpCloudSCIM, Test}}
+
+func (e *Env) stages() [][]ID {
+	if e.JumpCloud != nil {
+		return jumpCloudStages
+	}
+	return stages
+}
 
 // waitsForJumpCloud is why the steps after the jumpcloud-app step wait when
 // it plans to create the application: its metadata, which they need, exists
@@ -86,7 +96,7 @@ func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 	}
 	env.pending = 0
 	blocked := ""
-	for _, stage := range stages {
+	for _, stage := range env.stages() {
 		if blocked != "" {
 			for _, id := range stage {
 				rep.Step(id).Skipped = "waits for " + blocked
