@@ -27,8 +27,10 @@ type JumpCloudInputs struct {
 	Groups []string `yaml:"groups" json:"groups,omitempty"`
 	// Changes lets apply create or fix the application and bind Groups
 	// through JumpCloud's API (--jumpcloud-changes); off, jcaccess only
-	// reads JumpCloud and the admin makes the changes in the console.
-	Changes bool `yaml:"changes" json:"changes,omitempty"`
+	// reads JumpCloud and the admin makes the changes in the console. It
+	// is a permission for one run (flag or config), so the session does
+	// not keep it: a later run without it only reads JumpCloud.
+	Changes bool `yaml:"changes" json:"-"`
 }
 
 // IdPInputs configure the Cloudflare SAML login method.

@@ -72,7 +72,7 @@ var stages = [][]ID{{Team, Credentials, JumpCloudApp, Metadata}, {CloudflareIdP}
 // jumpCloudStages are the stages with a JumpCloud API key: the metadata is
 // read from the application the jumpcloud-app step finds, so it waits for
 // that step (one more round trip, only then).
-var jumpCloudStages = [][]ID{{Team, Credentials, JumpCloudApp}, {Metadata}, {CloudflareIdP}, {SCIM, JumpCloudSCIM, Test}}
+var jumpCloudStages = append([][]ID{{Team, Credentials, JumpCloudApp}, {Metadata}}, stages[1:]...)
 
 func (e *Env) stages() [][]ID {
 	if e.JumpCloud != nil {
@@ -123,7 +123,11 @@ func Plan(ctx context.Context, env *Env, save Save) (*Report, error) {
 				env.pending += len(changes)
 			}
 			finish(env, s, sr)
-			if sr.Findings.HasErrors() && blocked == "" {
+			// Nothing after the jumpcloud-app step needs it to pass but
+			// the metadata read through JumpCloud's API, which says so
+			// itself when it cannot: its errors block nothing (apply
+			// refuses a plan with errors anyway).
+			if sr.Findings.HasErrors() && blocked == "" && id != JumpCloudApp {
 				blocked = "step " + string(id)
 			}
 			if blocked == "" && CreatesJumpCloudApp(sr.Changes) {
@@ -234,9 +238,11 @@ func runStep(ctx context.Context, env *Env, s Step, emit func(Event)) model.Find
 	for i, c := range checks {
 		names[i] = c.Name
 	}
-	emit(Event{Kind: ChecksStarted, Step: s.ID(), Names: names, Findings: fs})
+	// A front end keeps what it hears while the run records (and so tags)
+	// the findings: it hears copies.
+	emit(Event{Kind: ChecksStarted, Step: s.ID(), Names: names, Findings: slices.Clone(fs)})
 	return append(fs, runChecks(ctx, env.checkTimeout(), checks, func(i int, cfs model.Findings) {
-		emit(Event{Kind: CheckDone, Step: s.ID(), Index: i, Findings: cfs})
+		emit(Event{Kind: CheckDone, Step: s.ID(), Index: i, Findings: slices.Clone(cfs)})
 	})...)
 }
 
@@ -461,14 +467,21 @@ func adoptAfterFailedCreate(ctx context.Context, env *Env, createErr error) (*cl
 	return p, nil
 }
 
-// VerifySteps are the steps whose checks prove an apply's result.
-func VerifySteps() []ID { return stages[len(stages)-1] }
+// VerifySteps are the steps whose checks prove an apply's result: the last
+// stage's, and the jumpcloud-app step's when apply changed JumpCloud (its
+// findings still said what apply would do).
+func VerifySteps(rep *Report) []ID {
+	ids := stages[len(stages)-1]
+	if slices.ContainsFunc(rep.Applied, func(ch model.Change) bool { return ch.Service == model.ServiceJumpCloud }) {
+		ids = append([]ID{JumpCloudApp}, ids...)
+	}
+	return ids
+}
 
-// Verify re-runs the checks of the steps that prove the result, after
-// apply, all at once.
+// Verify re-runs the checks of VerifySteps, after apply, all at once.
 func Verify(ctx context.Context, env *Env, rep *Report, save Save) error {
 	env.pending = 0
-	ids := VerifySteps()
+	ids := VerifySteps(rep)
 	found := runConcurrently(ids, func(id ID) model.Findings {
 		s, _ := ByID(id)
 		return RunChecks(ctx, env.checkTimeout(), s.Checks(env))
@@ -507,6 +520,9 @@ func CheckAll(ctx context.Context, env *Env, save Save) (*Report, error) {
 			sr.Findings = append(sr.Findings, finding(model.SeverityError, "not_applied", "apply would %s; run jcaccess apply (or find out who changed it in the dashboard)", what))
 		}
 		sr.Changes = nil
+		if sr.Skipped != "" {
+			continue // not checked: it keeps what it had, never "verified"
+		}
 		sr.Status = record(env, sr.ID, sr.Findings)
 	}
 	if save != nil {

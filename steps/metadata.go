@@ -20,7 +20,7 @@ func (metadataStep) Validate(env *Env) model.Findings {
 		if env.JumpCloud != nil {
 			return nil // read through JumpCloud's API (Prepare)
 		}
-		return errorf("metadata_missing", "no metadata: in JumpCloud open the Cloudflare Access app, SSO tab, Export Metadata, and set idp.metadata (or --metadata) to the file's path or URL")
+		return errorf("metadata_missing", "no metadata: in JumpCloud open the Cloudflare Access app, SSO tab, Export Metadata, and set idp.metadata (or --metadata) to the file's path or URL; or set JUMPCLOUD_API_KEY and jcaccess reads it from JumpCloud")
 	}
 	if err := samlmeta.CheckSource(env.inputs().IdP.Metadata); err != nil {
 		return errorf("metadata_source_refused", "%v", err)

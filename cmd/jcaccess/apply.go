@@ -104,6 +104,14 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 		}
 		changes := rep.Changes()
 		writeChanges(human, changes)
+		if round > 1 && steps.CreatesJumpCloudApp(changes) {
+			// The first round created it; not finding it now means the
+			// created object does not look like this setup's (how JumpCloud
+			// builds an app from the connector is undocumented): a second
+			// create would only make a duplicate.
+			fmt.Fprintf(progress, "\napply stopped: JumpCloud does not show the application this apply created (%s) as this setup's; nothing more was sent. Look at it in the console (SSO Applications), fix or delete it, and run apply again.\n", shown(env.JumpCloudAppID()))
+			return errFailed
+		}
 		if err := confirmChanges(ctx, f, o, changes); err != nil {
 			return err
 		}
@@ -123,7 +131,7 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 		if !o.JSON {
 			fmt.Fprintln(human, "\nAfter apply:")
 			after := &steps.Report{}
-			for _, id := range steps.VerifySteps() {
+			for _, id := range steps.VerifySteps(rep) {
 				after.Steps = append(after.Steps, *rep.Step(id))
 			}
 			writeReport(human, env, after)

@@ -45,10 +45,13 @@ func (o *jumpCloudOptions) overlay(in model.Inputs) model.Inputs {
 }
 
 // jumpCloudClient builds the JumpCloud API client, or nil when no key was
-// given and nothing asks for one (the assist is optional). The key comes
-// from $JUMPCLOUD_API_KEY or a hidden prompt, never a flag or a file.
-// With --sandbox, startSandbox points the variables at the sandbox's
-// JumpCloud. require says the command needs JumpCloud whatever the inputs.
+// given and nothing needs one (the assist is optional: without it the
+// jumpcloud-app step judges from evidence, and groups saved in a session
+// are only read). The key comes from $JUMPCLOUD_API_KEY or a hidden
+// prompt, never a flag or a file. With --sandbox, startSandbox points the
+// variables at the sandbox's JumpCloud. require says the command needs
+// JumpCloud whatever the inputs; otherwise only JumpCloud changes asked
+// for in this run (flag or config; the session does not keep them) do.
 func (f *Factory) jumpCloudClient(o *jumpCloudOptions, in model.Inputs, readOnly, require bool) (*jumpcloud.Client, error) {
 	newClient, _, err := f.jumpCloudFactory(o, readOnly)
 	if err != nil {
@@ -56,7 +59,7 @@ func (f *Factory) jumpCloudClient(o *jumpCloudOptions, in model.Inputs, readOnly
 	}
 	key := model.NewSecret(strings.TrimSpace(f.Getenv("JUMPCLOUD_API_KEY")))
 	if key.IsZero() {
-		if !require && !in.JumpCloud.Changes && len(in.JumpCloud.Groups) == 0 {
+		if !require && !in.JumpCloud.Changes {
 			return nil, nil
 		}
 		if key, err = f.askJumpCloudKey(require); err != nil {
@@ -98,8 +101,8 @@ func (f *Factory) jumpCloudFactory(o *jumpCloudOptions, readOnly bool) (newClien
 func (f *Factory) askJumpCloudKey(require bool) (model.Secret, error) {
 	why, or := "JUMPCLOUD_API_KEY is not set", ""
 	if !require {
-		why += ", and JumpCloud changes or groups were asked for"
-		or = ", or drop --jumpcloud-changes, --jumpcloud-group and the config's jumpcloud.changes and jumpcloud.groups"
+		why += ", and JumpCloud changes were asked for"
+		or = ", or drop --jumpcloud-changes and the config's jumpcloud.changes"
 	}
 	fh, ok := f.terminalIn()
 	if !ok {
@@ -143,6 +146,9 @@ $JUMPCLOUD_ORG_ID. Exit code 1 when a finding is an error.`,
 
 func runJumpCloudInspect(cmd *cobra.Command, f *Factory, o *jumpCloudInspectOptions) error {
 	ctx := cmd.Context()
+	if o.JumpCloud.Changes {
+		return usagef("--jumpcloud-changes: jumpcloud inspect only reads; use jcaccess apply --jumpcloud-changes to change JumpCloud")
+	}
 	if o.Sandbox {
 		if _, err := f.startSandbox(&o.setupOptions); err != nil {
 			return err

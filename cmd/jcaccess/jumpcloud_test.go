@@ -82,6 +82,16 @@ func TestApplyWithAJumpCloudKeyCreatesTheAppWithoutAMetadataFile(t *testing.T) {
 		t.Fatalf("the second apply changed the JumpCloud app: %+v", a)
 	}
 
+	// The report after apply shows the JumpCloud side checked again.
+	if after := first.stdout[strings.Index(first.stdout, "After apply:"):]; !strings.Contains(after, "verified through JumpCloud's API") {
+		t.Errorf("after apply, the jumpcloud-app step was not checked again:\n%s", after)
+	}
+	// Cron's check, without the key: the groups saved in the session ask
+	// for nothing; the metadata, read from JumpCloud, needs the key back.
+	if c := w.run(nil, "check", "--team", "acme"); c.code != 1 || !strings.Contains(c.stdout, "set JUMPCLOUD_API_KEY and jcaccess reads it") {
+		t.Errorf("check without the key: %s", c)
+	}
+
 	r := w.run(env, "jumpcloud", "inspect", "--config", w.config, "--json")
 	var got inspectJSON
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 0 {
@@ -213,5 +223,21 @@ func TestJumpCloudFixKeepsWhatItDoesNotKnow(t *testing.T) {
 	}
 	if strings.Contains(r.stdout+r.stderr, "PRIVATE KEY") {
 		t.Error("the private key is in apply's output")
+	}
+}
+
+// A JumpCloud key that JumpCloud refuses is the jumpcloud-app step's error;
+// the Cloudflare steps, which have the metadata file, are still checked.
+func TestARefusedJumpCloudKeyBlocksOnlyJumpCloud(t *testing.T) {
+	w := newWorld(t)
+	env := w.jumpCloudEnv()
+	env["JUMPCLOUD_API_KEY"] = "jca_revoked"
+	r := w.run(env, "plan", "--config", w.config)
+	if r.code != 1 || !strings.Contains(r.stdout, "jc_key_invalid") || strings.Contains(r.stdout, "skipped") ||
+		!strings.Contains(r.stdout, `create SAML login method "JumpCloud"`) {
+		t.Fatalf("plan with a revoked JumpCloud key: %s", r)
+	}
+	if strings.Contains(r.stdout+r.stderr, "jca_revoked") {
+		t.Error("the key is in the output")
 	}
 }
