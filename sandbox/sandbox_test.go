@@ -200,9 +200,9 @@ func TestEmailNotMapped(t *testing.T) {
 	if err != nil || page.SignedIn {
 		t.Fatalf("sign-in without the email attribute: %+v %v", page, err)
 	}
-	for _, want := range []string{"Required attributes are missing: email.", `no attribute "email"`, `NameID ("alice@example.com")`} {
-		if !strings.Contains(page.Text, want) {
-			t.Fatalf("the page %q lacks %q", page.Text, want)
-		}
+	// The page says Cloudflare's documented error and no more; what to fix
+	// in JumpCloud is the test step's to say (steps/signin.go).
+	if !strings.Contains(page.Text, "Required attributes are missing") || strings.Contains(page.Text, "Attribute Mapping") || strings.Contains(page.Text, "NameID") {
+		t.Fatalf("the page says %q", page.Text)
 	}
 }

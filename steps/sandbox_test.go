@@ -247,12 +247,12 @@ func TestEveryMistakeIsCaught(t *testing.T) {
 	}{
 		{sandbox.WrongEntityID, steps.Metadata, "entity_id_is_sp_url", model.SeverityWarning, ""},
 		// The login method lists groups, which the IdP must then send.
-		{sandbox.GroupsMisnamed, steps.Test, "signin_refused", model.SeverityError, "Required attributes are missing: groups."},
+		{sandbox.GroupsMisnamed, steps.Test, "signin_refused", model.SeverityError, "Required attributes are missing. Access does not say which attribute is missing; in JumpCloud's SSO tab for the app, check: a User Attribute Mapping row named exactly email with the value email (Access reads the email from that attribute, idp.email_attribute_name, not from the NameID), and SAMLSubject NameID email; Include group attribute ticked and named exactly groups"},
 		{sandbox.UserNotAssigned, steps.Test, "signin_refused", model.SeverityError, ""},
 		{sandbox.NoGroupBound, steps.Test, "signin_refused", model.SeverityError, ""},
 		{sandbox.ExpiredCertificate, steps.Metadata, "cert_expired", model.SeverityError, ""},
 		{sandbox.ClockSkew, steps.Test, "signin_refused", model.SeverityError, ""},
-		{sandbox.EmailNotMapped, steps.Test, "signin_refused", model.SeverityError, `Required attributes are missing: email. The SAML response has no attribute "email"`},
+		{sandbox.EmailNotMapped, steps.Test, "signin_refused", model.SeverityError, "Required attributes are missing. Access does not say which attribute is missing; in JumpCloud's SSO tab for the app, check: a User Attribute Mapping row named exactly email with the value email"},
 	}
 	for _, c := range cases {
 		t.Run(string(c.mistake), func(t *testing.T) {
@@ -306,6 +306,18 @@ func value(t *testing.T, rep *steps.Report, id steps.ID, label string) steps.Val
 	return steps.Value{}
 }
 
+// finding returns the step's finding with that code.
+func finding(t *testing.T, rep *steps.Report, id steps.ID, code string) model.Finding {
+	t.Helper()
+	for _, f := range rep.Step(id).Findings {
+		if f.Code == code {
+			return f
+		}
+	}
+	t.Fatalf("step %s has no finding %s: %v", id, code, rep.Step(id).Findings)
+	return model.Finding{}
+}
+
 // The jumpcloud-app step tells the admin what JumpCloud must send for the
 // login method as configured; a JumpCloud app set to exactly that signs in,
 // and one that skips the mapping it asks for does not.
@@ -335,10 +347,25 @@ func TestJumpCloudAppValuesAreWhatAccessNeeds(t *testing.T) {
 	}
 
 	// JumpCloud as the default app (email mapped as "email"): Access,
-	// reading "mail" and wanting "department", refuses.
-	page, err := sb.SignIn(ctx, e.Session.Inputs.IdP.Name)
-	if err != nil || page.SignedIn || !strings.Contains(page.Text, "Required attributes are missing: mail, department.") {
+	// reading "mail" and wanting "department", refuses with its documented
+	// error, which names neither; the test step says what to check.
+	page, err := steps.NewFlow(e, steps.FlowOptions{}).SignIn(ctx)
+	if err != nil || page.SignedIn || !strings.Contains(page.Text, "Required attributes are missing") {
 		t.Fatalf("before following the values: %+v %v", page, err)
+	}
+	if err := steps.Verify(ctx, e, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	refused := finding(t, rep, steps.Test, "signin_refused")
+	for _, want := range []string{
+		"Required attributes are missing",
+		"a User Attribute Mapping row named exactly mail with the value email",
+		"a User Attribute Mapping row for each of department",
+		"Include group attribute ticked and named exactly groups",
+	} {
+		if !strings.Contains(refused.Message, want) {
+			t.Fatalf("signin_refused %q lacks %q", refused.Message, want)
+		}
 	}
 
 	// The admin adds exactly the rows the values name.

@@ -147,7 +147,40 @@ func refusedFinding(env *Env) model.Findings {
 	if p == nil {
 		return nil
 	}
-	return errorf("signin_refused", "%s did not get in: the browser ended on %s, showing: %s", model.Printable(p.Person), model.Printable(p.URL), model.Printable(p.Text))
+	msg := fmt.Sprintf("%s did not get in: the browser ended on %s, showing: %s", model.Printable(p.Person), model.Printable(p.URL), model.Printable(p.Text))
+	if strings.Contains(p.Text, cfRequiredAttrsMissing) {
+		msg += ". " + missingAttrsAdvice(env.inputs().IdP)
+	}
+	return errorf("signin_refused", "%s", msg)
+}
+
+// cfRequiredAttrsMissing is the error Access shows when the assertion lacks
+// the email attribute or one the login method lists (Cloudflare's
+// troubleshooting page, docs/reference/jumpcloud.md §2 "What Access needs in
+// the assertion"). Access does not say which attribute was missing, so
+// missingAttrsAdvice names every one it reads.
+const cfRequiredAttrsMissing = "Required attributes are missing"
+
+// missingAttrsAdvice says what to check in JumpCloud's SSO tab when Access
+// finds attributes missing: the attributes follow the login method's
+// settings, as the jumpcloud-app step's values do (Values in
+// jumpcloud_app.go).
+func missingAttrsAdvice(idp model.IdPInputs) string {
+	email := idp.EmailAttribute()
+	checks := []string{fmt.Sprintf("a User Attribute Mapping row named exactly %s with the value email (Access reads the email from that attribute, idp.email_attribute_name, not from the NameID), and SAMLSubject NameID email", email)}
+	var others []string
+	for _, a := range idp.Attributes {
+		if a != GroupsAttribute && a != email {
+			others = append(others, a)
+		}
+	}
+	if len(others) > 0 {
+		checks = append(checks, fmt.Sprintf("a User Attribute Mapping row for each of %s (idp.attributes lists them, and Access refuses a sign-in that lacks any)", strings.Join(others, ", ")))
+	}
+	if slices.Contains(idp.Attributes, GroupsAttribute) {
+		checks = append(checks, "Include group attribute ticked and named exactly groups, with the person in at least one user group bound to the app (idp.attributes lists groups; whether JumpCloud sends the attribute for a person in no group is not documented)")
+	}
+	return "Access does not say which attribute is missing; in JumpCloud's SSO tab for the app, check: " + strings.Join(checks, "; ")
 }
 
 // ErrNoSignIn means there is no login method to sign in through yet, or no

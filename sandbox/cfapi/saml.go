@@ -44,8 +44,8 @@ import (
 // failure), the RelayState (the IdP id), and that IdP-initiated responses
 // (no InResponseTo) are accepted; the error texts "SAML Verify: Invalid SAML
 // response, <reason>" and "Required attributes are missing" are
-// Cloudflare's, <reason> is crewjam's, and what follows "Required
-// attributes are missing" is the sandbox's own explanation.
+// Cloudflare's, <reason> is crewjam's; the page adds nothing to them
+// (identity.go, refusal).
 
 // Login is one response posted to the Access callback: a successful login
 // (Error empty) or a failed one.
@@ -369,7 +369,7 @@ func (s *Server) serveCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 	}
-	if msg := idp.refusal(assertion, login); msg != "" {
+	if msg := idp.refusal(login); msg != "" {
 		login.Error = msg
 		fail(login, http.StatusBadRequest, idp.name)
 		return

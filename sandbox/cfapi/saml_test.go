@@ -322,8 +322,12 @@ func TestSAMLMissingEmail(t *testing.T) {
 	if st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing") {
 		t.Fatalf("missing email: %d %q", st, text)
 	}
-	want := `Required attributes are missing: email. The SAML response has no attribute "email" carrying the user's email, and the login method reads the email from that attribute (email_attribute_name); the NameID ("alice@example.com") is not used for the email. In JumpCloud's SSO tab, add a User Attribute Mapping row named email with the value email. Attributes received: firstname, groups, mail.`
-	if l := e.lastLogin(); l.Error != want || l.Email != "" || l.Attributes["mail"][0] != "alice@example.com" {
+	// The page says only Cloudflare's documented error: no attribute names,
+	// no advice (identity.go, refusal).
+	if strings.Contains(text, "email.") || strings.Contains(text, "Attribute Mapping") {
+		t.Fatalf("the page says more than Cloudflare documents: %q", text)
+	}
+	if l := e.lastLogin(); l.Error != "Required attributes are missing" || l.Email != "" || l.Attributes["mail"][0] != "alice@example.com" {
 		t.Fatalf("login = %+v", l)
 	}
 	// Setting "Email attribute name" fixes it.
@@ -412,10 +416,10 @@ func TestSAMLMissingConfiguredAttribute(t *testing.T) {
 	cfg["attributes"] = []string{"groups", "department", "email"}
 	id := e.createIdP(cfg)
 	st, text := e.login(e.s.TestURL(id), "alice@example.com")
-	if st != http.StatusBadRequest || !strings.Contains(text, `Required attributes are missing: department. "department" is among the login method's SAML attributes, which the IdP must all send. Attributes received: email, groups.`) {
+	if st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing") || strings.Contains(text, "department") {
 		t.Fatalf("missing department: %d %q", st, text)
 	}
-	if l := e.lastLogin(); l.Email != "alice@example.com" || !strings.HasPrefix(l.Error, "Required attributes are missing: department.") {
+	if l := e.lastLogin(); l.Email != "alice@example.com" || l.Error != "Required attributes are missing" || l.Attributes["department"] != nil {
 		t.Fatalf("login = %+v", l)
 	}
 
@@ -425,7 +429,7 @@ func TestSAMLMissingConfiguredAttribute(t *testing.T) {
 	e.idp.SetApp(app)
 	cfg["attributes"] = []string{"groups"}
 	e.updateIdP(id, cfg)
-	if st, text := e.login(e.s.TestURL(id), "alice@example.com"); st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing: groups.") || !strings.Contains(text, "Include group attribute") {
+	if st, text := e.login(e.s.TestURL(id), "alice@example.com"); st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing") || e.lastLogin().Attributes["groups"] != nil {
 		t.Fatalf("missing groups: %d %q", st, text)
 	}
 
@@ -444,10 +448,10 @@ func TestSAMLEmailAttributeNotAnEmail(t *testing.T) {
 	e := newSAMLEnv(t, app)
 	id := e.createIdP(nil)
 	st, text := e.login(e.s.TestURL(id), "alice@example.com")
-	if st != http.StatusBadRequest || !strings.Contains(text, `Invalid email: attribute "email" carries "alice", not an email address`) {
+	if st != http.StatusBadRequest || !strings.Contains(text, "Invalid email") || strings.Contains(text, "alice") {
 		t.Fatalf("username as email: %d %q", st, text)
 	}
-	if l := e.lastLogin(); l.Error == "" {
+	if l := e.lastLogin(); l.Error != "Invalid email" || l.Email != "alice" {
 		t.Fatalf("login = %+v", l)
 	}
 }

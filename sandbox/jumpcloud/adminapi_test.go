@@ -274,15 +274,31 @@ func TestAdminAPIPutReplacesTheObject(t *testing.T) {
 	}
 	// The label cannot change.
 	body = putBody(c.theApp())
-	body["ssoUrl"] = "https://sso.jumpcloud.com/saml2/other"
-	if st, got = c.obj(http.MethodPut, "/api/applications/"+id, body); st != http.StatusBadRequest || !strings.Contains(got["message"].(string), "ssoUrl") {
+	body["ssoUrl"] = idp.BaseURL() + "/saml2/other"
+	if st, got = c.obj(http.MethodPut, "/api/applications/"+id, body); st != http.StatusBadRequest || !strings.Contains(got["message"].(string), `ssoUrl: the label "other" cannot change`) {
 		t.Errorf("PUT with another label: %d %v, want 400 naming ssoUrl", st, got)
+	}
+	// Nor can the host: SSO URLs live on JumpCloud's SSO host, which in the
+	// sandbox is its own; one the client made up is refused, naming the
+	// expected host, and the app stays as it was.
+	before := c.theApp()
+	for _, foreign := range []string{"https://sso.jumpcloud.com/saml2/" + jumpcloud.DefaultLabel, strings.Replace(idp.BaseURL(), "https://", "http://", 1) + "/saml2/" + jumpcloud.DefaultLabel} {
+		body = putBody(c.theApp())
+		body["ssoUrl"] = foreign
+		st, got = c.obj(http.MethodPut, "/api/applications/"+id, body)
+		if msg, _ := got["message"].(string); st != http.StatusBadRequest || !strings.Contains(msg, "ssoUrl") || !strings.Contains(msg, idp.BaseURL()+"/saml2/<label>") {
+			t.Errorf("PUT with ssoUrl %s: %d %v, want 400 naming ssoUrl and %s", foreign, st, got, idp.BaseURL())
+		}
+	}
+	if after := c.theApp(); after["ssoUrl"] != before["ssoUrl"] || after["ssoUrl"] != idp.SSOURL() {
+		t.Errorf("the refused PUTs changed ssoUrl: %v, want %s", after["ssoUrl"], idp.SSOURL())
 	}
 }
 
 func TestAdminAPIBadRequests(t *testing.T) {
-	_, c := newAPIIdP(t)
+	idp, c := newAPIIdP(t)
 	id := c.theApp()["_id"].(string)
+	sso := idp.BaseURL() + "/saml2/"
 	for _, tc := range []struct {
 		name, method, path string
 		body               any
@@ -291,16 +307,17 @@ func TestAdminAPIBadRequests(t *testing.T) {
 		invalid            bool // breaks the excerpt's schema
 	}{
 		{"malformed body", http.MethodPut, "/api/applications/" + id, []byte(`{"name":`), 400, "JSON", true},
-		{"no name", http.MethodPut, "/api/applications/" + id, map[string]any{"ssoUrl": "https://x/saml2/cloudflareaccess", "config": map[string]any{}}, 400, "name", true},
-		{"no config", http.MethodPut, "/api/applications/" + id, map[string]any{"name": "a", "ssoUrl": "https://x/saml2/cloudflareaccess"}, 400, "config", true},
-		{"value of the wrong type", http.MethodPut, "/api/applications/" + id, map[string]any{"name": "a", "ssoUrl": "https://x/saml2/cloudflareaccess", "config": map[string]any{"includeGroups": map[string]any{"value": "yes"}}}, 400, "includeGroups", true},
+		{"no name", http.MethodPut, "/api/applications/" + id, map[string]any{"ssoUrl": sso + "cloudflareaccess", "config": map[string]any{}}, 400, "name", true},
+		{"no config", http.MethodPut, "/api/applications/" + id, map[string]any{"name": "a", "ssoUrl": sso + "cloudflareaccess"}, 400, "config", true},
+		{"value of the wrong type", http.MethodPut, "/api/applications/" + id, map[string]any{"name": "a", "ssoUrl": sso + "cloudflareaccess", "config": map[string]any{"includeGroups": map[string]any{"value": "yes"}}}, 400, "includeGroups", true},
 		{"unknown application", http.MethodGet, "/api/applications/0123456789abcdef01234567", nil, 404, "not found", false},
 		{"unknown group", http.MethodGet, "/api/v2/usergroups/0123456789abcdef01234567/members", nil, 404, "not found", false},
 		{"no targets", http.MethodGet, "/api/v2/applications/" + id + "/associations", nil, 400, "targets", true},
 		{"unknown path", http.MethodGet, "/api/systemusers", nil, 404, "not an operation", false},
 		{"bad limit", http.MethodGet, "/api/v2/usergroups?limit=x", nil, 400, "limit", true},
 		{"bad filter", http.MethodGet, "/api/v2/usergroups?filter=name:like:x", nil, 400, "operator", false},
-		{"second app", http.MethodPost, "/api/applications", map[string]any{"name": "a", "ssoUrl": "https://x/saml2/second", "config": map[string]any{}}, 400, "one SSO application", false},
+		{"foreign SSO host", http.MethodPost, "/api/applications", map[string]any{"name": "a", "ssoUrl": "https://sso.jumpcloud.com/saml2/second", "config": map[string]any{}}, 400, "is not on JumpCloud's SSO host: it must be " + sso, false},
+		{"second app", http.MethodPost, "/api/applications", map[string]any{"name": "a", "ssoUrl": sso + "second", "config": map[string]any{}}, 400, "one SSO application", false},
 	} {
 		c.invalid = tc.invalid
 		st, _, b := c.do(tc.method, tc.path, tc.body)

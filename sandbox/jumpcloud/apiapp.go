@@ -182,8 +182,9 @@ var labelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // readAppInput reads an application object. The spec requires config,
 // name and ssoUrl (§5); the sandbox refuses a body without them with 400,
-// as RAW declares for POST/PUT (§3).
-func readAppInput(r *http.Request) (appInput, error) {
+// as RAW declares for POST/PUT (§3). ssoBase is the SSO host's base URL,
+// the only one an ssoUrl may be on (ssoLabel).
+func readAppInput(r *http.Request, ssoBase string) (appInput, error) {
 	var in appInput
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -200,7 +201,7 @@ func readAppInput(r *http.Request) (appInput, error) {
 	if json.Unmarshal(obj["ssoUrl"], &ssoURL) != nil || ssoURL == "" {
 		return in, errors.New("ssoUrl: required, the SSO IdP URL https://<host>/saml2/<label>")
 	}
-	if in.label, err = ssoLabel(ssoURL); err != nil {
+	if in.label, err = ssoLabel(ssoURL, ssoBase); err != nil {
 		return in, err
 	}
 	var cfg map[string]map[string]json.RawMessage
@@ -272,17 +273,28 @@ func fieldKeys() []string {
 	return ks
 }
 
-// ssoLabel is the label of an SSO IdP URL (…/saml2/<label>; jumpcloud.md
-// §2). Its host is not checked: the real one is sso.jumpcloud.com and the
-// sandbox's is its own.
-func ssoLabel(s string) (string, error) {
+// ssoLabel is the label of an SSO IdP URL, <ssoBase>/saml2/<label>.
+// JumpCloud's SSO IdP URLs live on its SSO host (jumpcloud.md §2: the
+// default is https://sso.jumpcloud.com/saml2/<applicationname>); the
+// sandbox's SSO host is its own base URL. What JumpCloud does with an
+// ssoUrl on another host is not documented: the sandbox refuses it (400),
+// the harsher choice, so a client that invents the host fails here rather
+// than against the real service.
+func ssoLabel(s, ssoBase string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("ssoUrl: %q is not an absolute URL", s)
 	}
-	label, ok := strings.CutPrefix(u.Path, "/saml2/")
+	base, err := url.Parse(ssoBase)
+	if err != nil {
+		return "", fmt.Errorf("ssoUrl: the SSO base URL %q does not parse: %v", ssoBase, err)
+	}
+	if !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) {
+		return "", fmt.Errorf("ssoUrl: %q is not on JumpCloud's SSO host: it must be %s/saml2/<label>", s, ssoBase)
+	}
+	label, ok := strings.CutPrefix(u.Path, strings.TrimRight(base.Path, "/")+"/saml2/")
 	if !ok || !labelPattern.MatchString(label) {
-		return "", fmt.Errorf("ssoUrl: %q is not https://<host>/saml2/<label> (letters, digits, '.', '_' or '-')", s)
+		return "", fmt.Errorf("ssoUrl: %q is not %s/saml2/<label> (letters, digits, '.', '_' or '-')", s, ssoBase)
 	}
 	return label, nil
 }
@@ -383,7 +395,7 @@ func (p *IdP) pair(in appInput) (*x509.Certificate, *rsa.PrivateKey, error) {
 // holds one SSO application (the one Cloudflare signs in with); a second
 // is refused with 400, a limit of the sandbox, not of JumpCloud.
 func (p *IdP) createApplication(w http.ResponseWriter, r *http.Request) {
-	in, err := readAppInput(r)
+	in, err := readAppInput(r, p.baseURL)
 	if err != nil {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
@@ -416,7 +428,7 @@ func (p *IdP) putApplication(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, err := readAppInput(r)
+	in, err := readAppInput(r, p.baseURL)
 	if err != nil {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return

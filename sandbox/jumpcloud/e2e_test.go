@@ -368,11 +368,11 @@ func TestKnobs(t *testing.T) {
 		// The login method lists groups, which the IdP must send: Access
 		// refuses the sign-in (Cloudflare's "groups vs gropus" example).
 		st, text := w.login("alice@example.com")
-		if st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing: groups.") || !strings.Contains(text, "Attributes received: email, memberOf.") {
+		if st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing") || strings.Contains(text, "memberOf") {
 			t.Fatalf("got %d %q", st, text)
 		}
 		l := w.logins()[0]
-		if len(l.Groups) != 0 || !slices.Equal(l.Attributes["memberOf"], []string{"engineering", "everyone"}) || !strings.HasPrefix(l.Error, "Required attributes are missing: groups.") {
+		if len(l.Groups) != 0 || !slices.Equal(l.Attributes["memberOf"], []string{"engineering", "everyone"}) || l.Error != "Required attributes are missing" {
 			t.Fatalf("login = %+v", l)
 		}
 	})
@@ -382,10 +382,10 @@ func TestKnobs(t *testing.T) {
 		app := w.idp.App()
 		app.IncludeGroups = false
 		w.idp.SetApp(app)
-		if st, text := w.login("alice@example.com"); st != http.StatusBadRequest || !strings.Contains(text, "Include group attribute") {
+		if st, text := w.login("alice@example.com"); st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing") {
 			t.Fatalf("got %d %q", st, text)
 		}
-		if l := w.logins()[0]; len(l.Groups) != 0 || l.Attributes["groups"] != nil || !strings.HasPrefix(l.Error, "Required attributes are missing: groups.") {
+		if l := w.logins()[0]; len(l.Groups) != 0 || l.Attributes["groups"] != nil || l.Error != "Required attributes are missing" {
 			t.Fatalf("login = %+v", l)
 		}
 		// Without groups among the login method's attributes, the same
@@ -412,10 +412,10 @@ func TestKnobs(t *testing.T) {
 		app.Attributes = nil
 		w.idp.SetApp(app)
 		st, text := w.login("alice@example.com")
-		if st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing: email.") || !strings.Contains(text, `NameID ("alice@example.com")`) {
+		if st != http.StatusBadRequest || !strings.Contains(text, "Required attributes are missing") {
 			t.Fatalf("got %d %q", st, text)
 		}
-		if l := w.logins()[0]; l.Email != "" || !strings.Contains(l.Error, "add a User Attribute Mapping row named email with the value email") {
+		if l := w.logins()[0]; l.Email != "" || l.Attributes["email"] != nil || l.Error != "Required attributes are missing" {
 			t.Fatalf("login = %+v", l)
 		}
 	})
