@@ -22,8 +22,9 @@ const appsPath = "/api/applications"
 // application (from the catalog connector) when missing, set drifted
 // config values, bind the wanted groups. It reads nothing; an inspection
 // with findings that block (ambiguity, unknown groups, a failed read)
-// plans nothing. An update's body lists only the values to set: the full
-// object holds the private key, and Apply sends it back unchanged.
+// plans nothing. An update's body lists only the values to set and the
+// list entries to add (ConfigChange): the full object holds the private
+// key, and Apply sends it back unchanged.
 func Plan(in Inspection, want Want, step string) ([]model.Change, error) {
 	if in.Err != nil || in.Findings.HasErrors() {
 		return nil, nil
