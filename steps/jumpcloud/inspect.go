@@ -194,7 +194,7 @@ func match(apps []App, want Want) (*App, model.Findings) {
 			if !strings.EqualFold(strings.TrimSpace(a.view.DisplayLabel), want.label()) {
 				continue
 			}
-			if unconfigured(a.view) {
+			if !otherTeams(a.view, want) {
 				found = append(found, i)
 			} else {
 				others = append(others, fmt.Sprintf("%s (ACS URL %s)", describe(a.view), model.Printable(strings.Join(a.view.ACSURLs, ", "))))
@@ -203,7 +203,7 @@ func match(apps []App, want Want) (*App, model.Findings) {
 		how = fmt.Sprintf("are labelled %q and set up for no team yet", want.label())
 		if len(others) > 0 {
 			sev, then := model.SeverityWarning, "set jumpcloud.app_label to your application's label if it has another one"
-			if want.Fix {
+			if want.Fix && len(found) == 0 {
 				sev, then = model.SeverityError, "jcaccess will not create a second application under the same label: set jumpcloud.app_label to your application's label, or to a new one for jcaccess to create"
 			}
 			what := "SSO application " + others[0] + " is"
@@ -230,17 +230,18 @@ func match(apps []App, want Want) (*App, model.Findings) {
 		len(found), how, strings.Join(names, ", ")))
 }
 
-// unconfigured says the application's SP Entity ID and ACS URLs are
-// empty or still the connector's placeholder (e.g.
-// https://YOURDOMAIN/cdn-cgi/access/callback): anything but a team's
-// https callback URL.
-func unconfigured(v AppView) bool {
+// otherTeams says the application's SP Entity ID or an ACS URL is another
+// team's callback URL. Empty values and the connector's placeholder (e.g.
+// https://YOURDOMAIN/cdn-cgi/access/callback) are no team's; this team's
+// URL in another case (a typo the SP Entity ID check reports) is still
+// this team's.
+func otherTeams(v AppView, want Want) bool {
 	for _, u := range append([]string{v.SPEntityID}, v.ACSURLs...) {
-		if isTeamCallback(u) {
-			return false
+		if isTeamCallback(u) && !strings.EqualFold(strings.TrimSpace(u), want.ACSURL) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // isTeamCallback: an https URL ending /cdn-cgi/access/callback (jumpcloud.md

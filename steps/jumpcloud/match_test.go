@@ -56,3 +56,41 @@ func TestTheLabelDoesNotTakeAnotherTeamsApp(t *testing.T) {
 		}
 	}
 }
+
+// Beside another team's application, one under the label that is set up
+// for no team yet is this setup's: the other stays untouched, and the plan
+// goes ahead (the notice about the other is a warning only).
+func TestTheLabelTakesTheUnconfiguredAppBesideAnotherTeams(t *testing.T) {
+	f := jumpcloudtest.New(t, key)
+	f.Apps = []map[string]any{
+		jumpcloudtest.SSOApp("prodapp", "Cloudflare Access", "prod.cloudflareaccess.com"),
+		jumpcloudtest.SSOApp("newapp", "Cloudflare Access", "YOURDOMAIN"),
+	}
+	f.Bound["newapp"] = []string{"g1"}
+	f.Groups = []map[string]any{{"id": "g1", "name": "Engineering"}}
+	c, _ := client(t, f, "", true)
+	w := want()
+	w.Fix = true
+	in := jumpcloud.Inspect(context.Background(), c, w)
+	if in.App == nil || in.App.ID != "newapp" || in.Findings.HasErrors() {
+		t.Fatalf("%+v %v", in.App, in.Findings)
+	}
+	plan, _ := jumpcloud.Plan(in, w, "jumpcloud-app")
+	if len(plan) != 1 || plan[0].Path != "/api/applications/newapp" {
+		t.Fatalf("plan %+v", plan)
+	}
+}
+
+// This team's callback typed in another case is still this team's: the
+// label finds it and the check names the case (SP Entity ID is
+// case-sensitive, jumpcloud.md §2).
+func TestTheLabelTakesThisTeamsURLInAnotherCase(t *testing.T) {
+	f := fakeWithApp(t)
+	f.Apps[1] = jumpcloudtest.SSOApp("app1", "Cloudflare Access", "EXAMPLE.cloudflareaccess.com")
+	c, _ := client(t, f, "", true)
+	in := jumpcloud.Inspect(context.Background(), c, want())
+	codes := in.Findings.Codes()
+	if in.App == nil || !reflect.DeepEqual(codes, []string{jumpcloud.CodeIdPEntityIDWrong, jumpcloud.CodeSPEntityIDWrong, jumpcloud.CodeACSURLWrong}) {
+		t.Fatalf("%+v %v", in.App, in.Findings)
+	}
+}
