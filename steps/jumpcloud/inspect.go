@@ -172,7 +172,7 @@ func Inspect(ctx context.Context, c *Client, want Want) Inspection {
 // are ambiguous: jcaccess would not know which one to fix.
 //
 // A labelled application is taken only while it is set up for no team
-// (unconfigured): one whose SP Entity ID or ACS URL is another team's
+// (otherTeams): one whose SP Entity ID or ACS URL is another team's
 // callback is another setup's, and fixing it would take that team's
 // sign-ins away. It is left alone (jc_app_other_team). With Fix, no new
 // application is made under the same label either, as two applications
@@ -197,7 +197,11 @@ func match(apps []App, want Want) (*App, model.Findings) {
 			if !otherTeams(a.view, want) {
 				found = append(found, i)
 			} else {
-				others = append(others, fmt.Sprintf("%s (ACS URL %s)", describe(a.view), model.Printable(strings.Join(a.view.ACSURLs, ", "))))
+				where := "ACS URL " + strings.Join(a.view.ACSURLs, ", ")
+				if len(a.view.ACSURLs) == 0 {
+					where = "SP Entity ID " + a.view.SPEntityID
+				}
+				others = append(others, fmt.Sprintf("%s (%s)", describe(a.view), model.Printable(where)))
 			}
 		}
 		how = fmt.Sprintf("are labelled %q and set up for no team yet", want.label())
