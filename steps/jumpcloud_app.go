@@ -157,6 +157,7 @@ func JumpCloudWant(in model.Inputs, fix bool) jumpcloud.Want {
 		ACSURL:          in.CallbackURL(),
 		GroupsAttribute: GroupsAttribute,
 		EmailAttribute:  in.IdP.EmailAttribute(),
+		Attributes:      slices.Clone(in.IdP.Attributes),
 		Label:           in.JumpCloud.AppLabel,
 		Groups:          in.JumpCloud.Groups,
 		Fix:             fix,

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"jcaccess/model"
@@ -42,6 +44,9 @@ type AppView struct {
 	// ACSURLs: JumpCloud supports several ACS URLs (jumpcloud.md §2); the
 	// documented value is one string, which becomes one entry.
 	ACSURLs []string
+	// acsList says config.acsUrl.value is a JSON array: a fix then adds
+	// this team's URL to it rather than replace it.
+	acsList bool
 	// IncludeGroups and GroupsAttributeName are Cloudflare's "Include group
 	// attribute" (jumpcloud.md §2; docs §5: documented only in JumpCloud's
 	// PowerShell config definition).
@@ -49,23 +54,11 @@ type AppView struct {
 	IncludeGroupsSet       bool
 	GroupsAttributeName    string
 	GroupsAttributeNameSet bool
-	// SubjectField and NameIDFormat are the NameID settings (config
-	// subjectField and overrideNameIdFormat), when present.
-	SubjectField string
-	NameIDFormat string
 	// Attributes are the SAML attribute names the app sends, from
 	// config.constantAttributes and config.databaseAttributes values.
 	Attributes []string
 	// AttributesKnown says some attribute list was present to read.
 	AttributesKnown bool
-	// DatabaseAttributes are config.databaseAttributes.value's rows as
-	// read, kept whole so a fix adds a row without losing any.
-	DatabaseAttributes []json.RawMessage
-	// HasPrivateKey says config.idpPrivateKey holds a value.
-	HasPrivateKey bool
-	// Organization is the top-level organization field (its meaning is
-	// [U] in docs §5: probably the org ID).
-	Organization string
 }
 
 // field is a config entry: a UI field object whose value is read and
@@ -89,7 +82,6 @@ func parseApp(raw json.RawMessage) (App, error) {
 	str(top["displayLabel"], &v.DisplayLabel)
 	str(top["displayName"], &v.DisplayName)
 	str(top["ssoUrl"], &v.SSOURL)
-	str(top["organization"], &v.Organization)
 	cfg := configOf(top)
 	val := func(key string) (json.RawMessage, bool) {
 		var f field
@@ -110,7 +102,7 @@ func parseApp(raw json.RawMessage) (App, error) {
 		if json.Unmarshal(b, &one) == nil {
 			v.ACSURLs = []string{one}
 		} else if json.Unmarshal(b, &many) == nil {
-			v.ACSURLs = many
+			v.ACSURLs, v.acsList = many, true
 		}
 	}
 	if b, ok := val("includeGroups"); ok {
@@ -119,12 +111,6 @@ func parseApp(raw json.RawMessage) (App, error) {
 	if b, ok := val("groupsAttributeName"); ok {
 		v.GroupsAttributeNameSet = json.Unmarshal(b, &v.GroupsAttributeName) == nil
 	}
-	if b, ok := val("subjectField"); ok {
-		str(b, &v.SubjectField)
-	}
-	if b, ok := val("overrideNameIdFormat"); ok {
-		str(b, &v.NameIDFormat)
-	}
 	for _, key := range []string{"constantAttributes", "databaseAttributes"} {
 		b, ok := val(key)
 		var attrs []struct {
@@ -132,9 +118,6 @@ func parseApp(raw json.RawMessage) (App, error) {
 		}
 		if ok && json.Unmarshal(b, &attrs) == nil {
 			v.AttributesKnown = true
-			if key == "databaseAttributes" {
-				_ = json.Unmarshal(b, &v.DatabaseAttributes)
-			}
 			for _, at := range attrs {
 				if at.Name != "" {
 					v.Attributes = append(v.Attributes, at.Name)
@@ -145,7 +128,6 @@ func parseApp(raw json.RawMessage) (App, error) {
 	if b, ok := val("idpPrivateKey"); ok {
 		var key string
 		if json.Unmarshal(b, &key) == nil && key != "" {
-			v.HasPrivateKey = true
 			rememberKey(key)
 		}
 	}
@@ -211,25 +193,65 @@ func (c *Client) CreateApp(ctx context.Context, body json.RawMessage) (App, erro
 	return a, nil
 }
 
-// ConfigPatch is config.<key>.value to set, keyed by config key. Plans
-// carry it; it never holds a secret.
-type ConfigPatch map[string]json.RawMessage
+// ConfigChange is what a plan does to one config entry's value. Set
+// replaces it. Add appends to the list that is there when the change is
+// applied, not the one the plan read, the entries it lacks (a row by its
+// name, anything else by its JSON): a row or ACS URL added in the console
+// between plan and apply is kept. A plan body shows it as {"value": ...}
+// or {"add": [...]}.
+type ConfigChange struct {
+	Set json.RawMessage   `json:"value,omitempty"`
+	Add []json.RawMessage `json:"add,omitempty"`
+}
 
-// UpdateConfig reads the application, sets only the patched
-// config.<key>.value entries and PUTs the whole object back: PUT replaces
-// ("any fields not provided will be reset", docs §6), so everything read,
-// the certificate and private key included, goes back unchanged. A key the
-// object lacks is added as {"value": ...}.
+// ConfigPatch is the config changes of a create or an update, keyed by
+// config key. Plans carry it; it never holds a secret.
+type ConfigPatch map[string]ConfigChange
+
+// lines lists the patch for a person, sorted by key: what to set in the
+// console when jcaccess cannot.
+func (p ConfigPatch) lines() []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(p)) {
+		ch := p[k]
+		if ch.Add != nil {
+			for _, e := range ch.Add {
+				out = append(out, "config."+k+": add "+model.Printable(string(e)))
+			}
+			continue
+		}
+		out = append(out, "config."+k+" = "+model.Printable(string(ch.Set)))
+	}
+	return out
+}
+
+// UpdateConfig reads the application, applies the patch to the config it
+// read and PUTs the whole object back: PUT replaces ("any fields not
+// provided will be reset", docs §6), so everything read, the certificate
+// and private key included, goes back unchanged. A key the object lacks
+// is added as {"value": ...}.
+//
+// Whether a GET returns config.idpPrivateKey in clear is unknown (docs
+// §11.1). If it does not, writing back what was read would replace the key
+// with the mask or nothing, which may reset JumpCloud's signing pair and
+// break Cloudflare's trust in the certificate (§6): UpdateConfig then
+// sends nothing (signingPairIntact). If the certificate changes all the
+// same, the PUT's answer says so, and so does the error returned.
 func (c *Client) UpdateConfig(ctx context.Context, id string, patch ConfigPatch) (App, error) {
+	op := "update SSO application " + id
 	cur, err := c.GetApp(ctx, id)
 	if err != nil {
 		return App{}, err
 	}
+	if why := signingPairIntact(cur.raw); why != "" {
+		return App{}, &APIError{Op: op, Kind: KindUnexpected, Detail: "nothing was sent: " + why +
+			"; since a PUT replaces the whole object, sending it back would reset JumpCloud's signing pair and break Cloudflare's trust in the certificate",
+			Hint: "set these values in the console instead (SSO tab), save, and run jcaccess check: " + strings.Join(patch.lines(), "; ")}
+	}
 	body, err := applyPatch(cur.raw, patch)
 	if err != nil {
-		return App{}, &APIError{Op: "update SSO application " + id, Kind: KindUnexpected, Detail: err.Error(), Hint: "nothing was sent"}
+		return App{}, &APIError{Op: op, Kind: KindUnexpected, Detail: err.Error(), Hint: "nothing was sent"}
 	}
-	op := "update SSO application " + id
 	raw, err := c.do(ctx, request{op: op, method: "PUT", path: "/api/applications/" + url.PathEscape(id), body: body})
 	if err != nil {
 		return App{}, err
@@ -238,11 +260,44 @@ func (c *Client) UpdateConfig(ctx context.Context, id string, patch ConfigPatch)
 	if err != nil {
 		return App{}, unexpected(op, "the updated application object", nil)
 	}
+	if before, after := configString(cur.raw, "idpCertificate"), configString(a.raw, "idpCertificate"); before != after {
+		return App{}, &APIError{Op: op, Kind: KindUnexpected,
+			Detail: "the update was saved, but JumpCloud's signing certificate changed with it (or its answer no longer shows it), and Cloudflare's login method still trusts the old one, so sign-ins fail",
+			Hint:   "run jcaccess apply again: it reads the new metadata and gives Cloudflare the new certificate"}
+	}
 	return a, nil
 }
 
-// applyPatch returns top with each patched config entry's value replaced;
-// every other byte of every other member is kept as read.
+// signingPairIntact says why the object read cannot safely go back in a
+// PUT ("" when it can): it holds a certificate, but its private key is
+// empty, masked or not PEM.
+func signingPairIntact(top map[string]json.RawMessage) string {
+	if configString(top, "idpCertificate") == "" {
+		return ""
+	}
+	key := configString(top, "idpPrivateKey")
+	switch {
+	case key == "":
+		return "JumpCloud's answer holds the signing certificate (config.idpCertificate) but no private key (config.idpPrivateKey is empty or absent)"
+	case !strings.Contains(key, "-----BEGIN ") || !strings.Contains(key, "PRIVATE KEY-----"):
+		// Say nothing of the value itself: it may be the key after all.
+		return "JumpCloud's answer holds the signing certificate (config.idpCertificate), but config.idpPrivateKey is not a PEM private key (masked?)"
+	}
+	return ""
+}
+
+// configString is config.<key>.value as a string, "" if absent or not one.
+func configString(top map[string]json.RawMessage, key string) string {
+	var f field
+	var s string
+	if json.Unmarshal(configOf(top)[key], &f) == nil {
+		_ = json.Unmarshal(f.Value, &s)
+	}
+	return s
+}
+
+// applyPatch returns top with each patched config entry's value set or
+// added to; every other byte of every other member is kept as read.
 func applyPatch(top map[string]json.RawMessage, patch ConfigPatch) ([]byte, error) {
 	cfg := configOf(top)
 	if cfg == nil {
@@ -251,7 +306,7 @@ func applyPatch(top map[string]json.RawMessage, patch ConfigPatch) ([]byte, erro
 		}
 		cfg = map[string]json.RawMessage{}
 	}
-	for key, v := range patch {
+	for key, ch := range patch {
 		var entry map[string]json.RawMessage
 		if b, ok := cfg[key]; ok && !bytes.Equal(b, []byte("null")) {
 			if err := json.Unmarshal(b, &entry); err != nil {
@@ -260,6 +315,16 @@ func applyPatch(top map[string]json.RawMessage, patch ConfigPatch) ([]byte, erro
 		}
 		if entry == nil {
 			entry = map[string]json.RawMessage{}
+		}
+		v := ch.Set
+		if ch.Add != nil {
+			var err error
+			if v, err = addEntries(entry["value"], ch.Add); err != nil {
+				return nil, fmt.Errorf("config.%s: %w", key, err)
+			}
+		}
+		if len(v) == 0 {
+			return nil, fmt.Errorf("config.%s: the change sets no value", key)
 		}
 		entry["value"] = v
 		b, err := json.Marshal(entry)
@@ -278,6 +343,41 @@ func applyPatch(top map[string]json.RawMessage, patch ConfigPatch) ([]byte, erro
 	}
 	out["config"] = b
 	return json.Marshal(out)
+}
+
+// addEntries appends to the list cur the entries it lacks. No list (absent
+// or null) starts empty; a value of another kind (an ACS URL that became
+// one string again) means the object changed since the plan.
+func addEntries(cur json.RawMessage, add []json.RawMessage) (json.RawMessage, error) {
+	var list []json.RawMessage
+	if len(cur) > 0 && string(cur) != "null" {
+		if err := json.Unmarshal(cur, &list); err != nil {
+			return nil, fmt.Errorf("it is no longer a list, as it was when planned; run plan again")
+		}
+	}
+	for _, e := range add {
+		if !slices.ContainsFunc(list, func(have json.RawMessage) bool { return sameEntry(have, e) }) {
+			list = append(list, e)
+		}
+	}
+	return json.Marshal(list)
+}
+
+// sameEntry: two attribute rows are the same when their names are (the
+// service provider receives one value per name); other entries when their
+// JSON is.
+func sameEntry(a, b json.RawMessage) bool {
+	var ra, rb struct {
+		Name string `json:"name"`
+	}
+	if json.Unmarshal(a, &ra) == nil && json.Unmarshal(b, &rb) == nil && ra.Name != "" {
+		return ra.Name == rb.Name
+	}
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
 }
 
 // rememberKey registers a private key with model.Scrub: whole, and each

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"jcaccess/model"
+	"jcaccess/steps/samlmeta"
 )
 
 // Console hosts of the two regions (docs/reference/jumpcloud-api.md §2).
@@ -54,10 +55,6 @@ const maxRetryWait = 30 * time.Second
 // and V1's shared limit trait says the same; /applications declares no
 // maximum, so 100 is the safe choice (§3).
 const pageSize = 100
-
-// maxPages bounds a listing: a server that never returns a short page
-// (or ignores skip) would otherwise be paged forever.
-const maxPages = 200
 
 // Options say how to reach the API.
 type Options struct {
@@ -152,23 +149,17 @@ func New(o Options) (*Client, error) {
 // ReadOnly reports whether the client refuses writes.
 func (c *Client) ReadOnly() bool { return c.readOnly }
 
-// WithReadOnly is a copy of the client that refuses writes (for plan and
-// check, built from the same key).
-func (c *Client) WithReadOnly() *Client {
-	cp := *c
-	cp.readOnly = true
-	return &cp
-}
-
-// ssoHost is the host of JumpCloud's SSO IdP URLs for this console:
-// console.jumpcloud.com serves https://sso.jumpcloud.com (jumpcloud.md §2);
-// console.eu.jumpcloud.com is taken to serve https://sso.eu.jumpcloud.com
-// [U: no export from an EU organization seen]. Any other console host (a
-// test server, the sandbox) serves its SSO URLs itself.
+// ssoHost is the host of JumpCloud's SSO IdP URLs for this console, from
+// the one list of JumpCloud's hosts (samlmeta.JumpCloudSSOHost, which the
+// metadata checks accept too; its EU host is unconfirmed). Any other
+// console host (a test server, the sandbox) serves its SSO URLs itself.
 func (c *Client) ssoHost() string {
 	u := *c.base
-	if rest, ok := strings.CutPrefix(u.Host, "console."); ok && strings.HasSuffix(rest, "jumpcloud.com") {
-		u.Host = "sso." + rest
+	if h, ok := samlmeta.JumpCloudSSOHost(u.Hostname()); ok {
+		u.Host = h
+		if p := u.Port(); p != "" {
+			u.Host += ":" + p
+		}
 	}
 	u.Path, u.RawQuery = "", ""
 	return u.String()

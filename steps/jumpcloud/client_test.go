@@ -216,7 +216,7 @@ func TestMatchingAppIsVerifiedWithItsGroups(t *testing.T) {
 	if !strings.Contains(in.Findings[0].Message, `"Engineering"`) {
 		t.Errorf("the bound group is not named: %s", in.Findings[0].Message)
 	}
-	if v := in.App; v == nil || v.ID != "app1" || !v.HasPrivateKey || v.SSOURL == "" {
+	if v := in.App; v == nil || v.ID != "app1" || v.SSOURL == "" {
 		t.Errorf("view %+v", in.App)
 	}
 	if w := f.Writes(); len(w) != 0 {
@@ -271,9 +271,10 @@ func TestEachMismatchHasItsCode(t *testing.T) {
 }
 
 func TestFindingTheApp(t *testing.T) {
-	t.Run("by label when no URL matches", func(t *testing.T) {
+	t.Run("by label when no URL matches and it is set up for no team", func(t *testing.T) {
 		f := fakeWithApp(t)
-		f.Apps[1] = jumpcloudtest.SSOApp("app1", "Cloudflare Access", "old.cloudflareaccess.com")
+		// As the connector leaves it: the placeholder domain.
+		f.Apps[1] = jumpcloudtest.SSOApp("app1", "Cloudflare Access", "YOURDOMAIN")
 		c, _ := client(t, f, "", true)
 		in := jumpcloud.Inspect(context.Background(), c, want())
 		if in.App == nil || in.App.ID != "app1" || !slices.Contains(in.Findings.Codes(), jumpcloud.CodeSPEntityIDWrong) {

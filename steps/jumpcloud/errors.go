@@ -98,14 +98,24 @@ const (
 	hintRate = "JumpCloud's rate limit was hit (its limits are not published); wait a minute and run again"
 )
 
+// namesOrgID says whether a 401's message is about the org ID itself:
+// "x-org-id", "org ID", "orgId", "organization ID" and the like, in any
+// case and spacing. JumpCloud's exact wording is not documented [U].
+func namesOrgID(msg string) bool {
+	m := strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(msg))
+	return strings.Contains(m, "orgid") || strings.Contains(m, "organizationid")
+}
+
 // maxDetail bounds how much of JumpCloud's message an error quotes.
 const maxDetail = 300
 
 // newAPIError turns a failed attempt into an APIError. A 401 is told apart
-// as a missing org ID when no x-org-id was sent and JumpCloud's message
-// speaks of the organization (docs §1: "401 ID missing for a multi-tenant
-// admin"); otherwise, without an org ID, the hint names both causes, since
-// the two are otherwise the same answer.
+// as a missing org ID only when no x-org-id was sent and JumpCloud's
+// message names the org ID or its header (docs §1: "401 ID missing for a
+// multi-tenant admin"); a message that merely mentions the organization
+// ("key revoked for this organization") is not enough. Otherwise, without
+// an org ID, the hint names both causes, since the two are then the same
+// answer.
 func (c *Client) newAPIError(op string, res *http.Response, raw []byte, err error, retries int) *APIError {
 	ae := &APIError{Op: op}
 	if res == nil || !errors.Is(err, errStatus) {
@@ -130,7 +140,7 @@ func (c *Client) newAPIError(op string, res *http.Response, raw []byte, err erro
 		ae.Kind = KindRedirect
 		ae.Detail = "a redirect to " + model.Printable(res.Header.Get("Location"))
 		ae.Hint = "jcaccess follows no redirect, so the API key goes nowhere else; set JUMPCLOUD_BASE_URL to the console host itself (" + USBaseURL + " or " + EUBaseURL + ")"
-	case s == http.StatusUnauthorized && c.orgID == "" && strings.Contains(strings.ToLower(ae.Detail), "org"):
+	case s == http.StatusUnauthorized && c.orgID == "" && namesOrgID(ae.Detail):
 		ae.Kind, ae.Hint = KindOrgIDMissing, hintOrg
 	case s == http.StatusUnauthorized && c.orgID == "":
 		ae.Kind, ae.Hint = KindKeyInvalid, hintKey+"; or, if you are a multi-tenant admin, "+hintOrg

@@ -15,34 +15,18 @@ type Group struct {
 // UserGroups lists every user group of the organization. Names are not
 // guaranteed unique (§8 [U]); callers check.
 func (c *Client) UserGroups(ctx context.Context) ([]Group, error) {
-	return c.groups(ctx, nil)
-}
-
-// GroupsNamed lists the user groups with exactly this name
-// (filter=name:eq:<name>, §3 and §8; values are case-sensitive).
-func (c *Client) GroupsNamed(ctx context.Context, name string) ([]Group, error) {
-	return c.groups(ctx, url.Values{"filter": {"name:eq:" + name}})
-}
-
-func (c *Client) groups(ctx context.Context, q url.Values) ([]Group, error) {
 	const op = "list user groups"
-	items, err := c.listV2(ctx, op, "/api/v2/usergroups", q)
+	items, err := c.listV2(ctx, op, "/api/v2/usergroups", nil)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Group, 0, len(items))
-	seen := map[string]bool{}
 	for _, it := range items {
 		var g Group
 		if err := json.Unmarshal(it, &g); err != nil || g.ID == "" {
 			return nil, unexpected(op, "a list of user groups with ids", err)
 		}
-		// V2 lists are paged unsorted (no documented sort field): a
-		// group added meanwhile may shift one into the next page.
-		if !seen[g.ID] {
-			seen[g.ID] = true
-			out = append(out, g)
-		}
+		out = append(out, g)
 	}
 	return out, nil
 }

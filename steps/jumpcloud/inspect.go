@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,8 +23,14 @@ type Want struct {
 	// EmailAttribute is the attribute the Cloudflare login method reads
 	// the email from (its email_attribute_name); "" skips the check.
 	EmailAttribute string
+	// Attributes are the login method's idp.attributes, each of which
+	// Access requires in the assertion. GroupsAttribute and EmailAttribute
+	// among them are checked by their own rules (Include group attribute,
+	// emailDrift) and skipped by attributeFindings.
+	Attributes []string
 	// Label names the application to find when none has this ACS URL or
-	// SP Entity ID, and the one to create ("" means CatalogName).
+	// SP Entity ID (only one not yet set up for any team, see match), and
+	// the one to create ("" means CatalogName).
 	Label string
 	// Groups are user group names to bind.
 	Groups []string
@@ -68,6 +75,9 @@ const (
 	CodeAppMissing          = "jc_app_missing"
 	CodeAppAmbiguous        = "jc_app_ambiguous"
 	CodeAppMatches          = "jc_app_matches"
+	CodeAppOtherTeam        = "jc_app_other_team"
+	CodeAttributeMissing    = "jc_attribute_missing"
+	CodeAttributesUnchecked = "jc_attributes_to_confirm"
 	CodeIdPEntityIDWrong    = "jc_idp_entity_id_wrong"
 	CodeSPEntityIDWrong     = "jc_sp_entity_id_wrong"
 	CodeACSURLWrong         = "jc_acs_url_wrong"
@@ -129,7 +139,9 @@ func Inspect(ctx context.Context, c *Client, want Want) Inspection {
 	matched, fs := match(apps, want)
 	in.Findings = append(in.Findings, fs...)
 	if matched == nil {
-		if len(fs) == 0 {
+		// An ambiguity or (with Fix) another team's application under
+		// the label is an error that rules out creating one.
+		if !fs.HasErrors() {
 			in.Findings = append(in.Findings, missing(ctx, c, want, &in)...)
 		}
 		return in
@@ -158,6 +170,14 @@ func Inspect(ctx context.Context, c *Client, want Want) Inspection {
 // match finds this setup's application: by its ACS URL or SP Entity ID
 // (what makes it this team's), else by display label. Several candidates
 // are ambiguous: jcaccess would not know which one to fix.
+//
+// A labelled application is taken only while it is set up for no team
+// (otherTeams): one whose SP Entity ID or ACS URL is another team's
+// callback is another setup's, and fixing it would take that team's
+// sign-ins away. It is left alone (jc_app_other_team). With Fix, no new
+// application is made under the same label either, as two applications
+// of one label are easily mixed up in the console: the admin names this
+// setup's own label (jumpcloud.app_label).
 func match(apps []App, want Want) (*App, model.Findings) {
 	var found []int
 	for i, a := range apps {
@@ -167,27 +187,73 @@ func match(apps []App, want Want) (*App, model.Findings) {
 		}
 	}
 	how := "have this team's ACS URL or SP Entity ID (" + want.ACSURL + ")"
+	var fs model.Findings
 	if len(found) == 0 {
+		var others []string
 		for i, a := range apps {
-			if strings.EqualFold(strings.TrimSpace(a.view.DisplayLabel), want.label()) {
+			if !strings.EqualFold(strings.TrimSpace(a.view.DisplayLabel), want.label()) {
+				continue
+			}
+			if !otherTeams(a.view, want) {
 				found = append(found, i)
+			} else {
+				where := "ACS URL " + strings.Join(a.view.ACSURLs, ", ")
+				if len(a.view.ACSURLs) == 0 {
+					where = "SP Entity ID " + a.view.SPEntityID
+				}
+				others = append(others, fmt.Sprintf("%s (%s)", describe(a.view), model.Printable(where)))
 			}
 		}
-		how = fmt.Sprintf("are labelled %q", want.label())
+		how = fmt.Sprintf("are labelled %q and set up for no team yet", want.label())
+		if len(others) > 0 {
+			sev, then := model.SeverityWarning, "set jumpcloud.app_label to your application's label if it has another one"
+			if want.Fix && len(found) == 0 {
+				sev, then = model.SeverityError, "jcaccess will not create a second application under the same label: set jumpcloud.app_label to your application's label, or to a new one for jcaccess to create"
+			}
+			what := "SSO application " + others[0] + " is"
+			if len(others) > 1 {
+				what = "SSO applications " + strings.Join(others, ", ") + " are"
+			}
+			fs = append(fs, newFinding(sev, CodeAppOtherTeam,
+				"%s labelled %q but set up for another team (not %s), so jcaccess leaves it alone; %s",
+				what, want.label(), want.ACSURL, then))
+		}
 	}
 	switch len(found) {
 	case 0:
-		return nil, nil
+		return nil, fs
 	case 1:
-		return &apps[found[0]], nil
+		return &apps[found[0]], fs
 	}
 	var names []string
 	for _, i := range found {
 		names = append(names, describe(apps[i].view))
 	}
-	return nil, model.Findings{newFinding(model.SeverityError, CodeAppAmbiguous,
+	return nil, append(fs, newFinding(model.SeverityError, CodeAppAmbiguous,
 		"%d SSO applications %s: %s; jcaccess will not guess which is this setup's: delete the extra ones in the console (SSO Applications), or set jumpcloud.app_label to the one to use and clear the others' SP Entity ID",
-		len(found), how, strings.Join(names, ", "))}
+		len(found), how, strings.Join(names, ", ")))
+}
+
+// otherTeams says the application's SP Entity ID or an ACS URL is another
+// team's callback URL. Empty values and the connector's placeholder (e.g.
+// https://YOURDOMAIN/cdn-cgi/access/callback) are no team's; this team's
+// URL in another case (a typo the SP Entity ID check reports) is still
+// this team's.
+func otherTeams(v AppView, want Want) bool {
+	for _, u := range append([]string{v.SPEntityID}, v.ACSURLs...) {
+		if isTeamCallback(u) && !strings.EqualFold(strings.TrimSpace(u), want.ACSURL) {
+			return true
+		}
+	}
+	return false
+}
+
+// isTeamCallback: an https URL ending /cdn-cgi/access/callback (jumpcloud.md
+// §2) whose host is not the connector's placeholder.
+func isTeamCallback(s string) bool {
+	u, err := url.Parse(strings.TrimSpace(s))
+	return err == nil && u.Scheme == "https" && u.Host != "" && strings.HasSuffix(u.Path, "/cdn-cgi/access/callback") &&
+		!strings.Contains(strings.ToUpper(s), "YOURDOMAIN")
 }
 
 func describe(v AppView) string {
@@ -199,7 +265,7 @@ func describe(v AppView) string {
 func missing(ctx context.Context, c *Client, want Want, in *Inspection) model.Findings {
 	if !want.Fix {
 		return model.Findings{newFinding(model.SeverityError, CodeAppMissing,
-			"no SSO application has ACS URL %s or is labelled %q: in the JumpCloud console, SSO Applications > Add New Application > %q, label it, and set the SSO tab's values (or let jcaccess create it: apply with JumpCloud changes on)",
+			"no SSO application has ACS URL %s or is labelled %q and set up for no team: in the JumpCloud console, SSO Applications > Add New Application > %q, label it, and set the SSO tab's values (or let jcaccess create it: apply with JumpCloud changes on)",
 			want.ACSURL, want.label(), CatalogName)}
 	}
 	ts, err := c.FindTemplate(ctx, CatalogName)
@@ -259,7 +325,7 @@ type drift struct {
 	label      string // the console's name for it
 	code       string
 	from       string
-	to         json.RawMessage
+	change     ConfigChange
 	toText     string
 	consoleFix string
 }
@@ -270,7 +336,7 @@ func drifts(v AppView, want Want) []drift {
 	var out []drift
 	add := func(key, label, code, from, to, fix string) {
 		b, _ := json.Marshal(to)
-		out = append(out, drift{key, label, code, from, b, to, fix})
+		out = append(out, drift{key, label, code, from, ConfigChange{Set: b}, to, fix})
 	}
 	if v.IdPEntityID != want.IdPEntityID {
 		add("idpEntityId", "IdP Entity ID", CodeIdPEntityIDWrong, v.IdPEntityID, want.IdPEntityID, "SSO tab > IdP Entity ID")
@@ -279,14 +345,22 @@ func drifts(v AppView, want Want) []drift {
 		add("spEntityId", "SP Entity ID", CodeSPEntityIDWrong, v.SPEntityID, want.SPEntityID, "SSO tab > SP Entity ID (case-sensitive)")
 	}
 	if !slices.Contains(v.ACSURLs, want.ACSURL) {
-		add("acsUrl", "ACS URL", CodeACSURLWrong, strings.Join(v.ACSURLs, ", "), want.ACSURL, "SSO tab > ACS URL")
+		if v.acsList {
+			// Several ACS URLs (jumpcloud.md §2): the others may be
+			// in use, so this team's is added, not swapped in.
+			b, _ := json.Marshal(want.ACSURL)
+			out = append(out, drift{"acsUrl", "ACS URL", CodeACSURLWrong, strings.Join(v.ACSURLs, ", "), ConfigChange{Add: []json.RawMessage{b}},
+				want.ACSURL + " (added to the list)", "SSO tab > ACS URL (add it)"})
+		} else {
+			add("acsUrl", "ACS URL", CodeACSURLWrong, strings.Join(v.ACSURLs, ", "), want.ACSURL, "SSO tab > ACS URL")
+		}
 	}
 	if !v.IncludeGroups {
 		from := "off"
 		if !v.IncludeGroupsSet {
 			from = "absent from the application object"
 		}
-		out = append(out, drift{"includeGroups", "Include group attribute", CodeGroupsAttributeOff, from, json.RawMessage("true"), "on", "SSO tab > Include group attribute (tick it)"})
+		out = append(out, drift{"includeGroups", "Include group attribute", CodeGroupsAttributeOff, from, ConfigChange{Set: json.RawMessage("true")}, "on", "SSO tab > Include group attribute (tick it)"})
 	}
 	if v.GroupsAttributeName != want.GroupsAttribute {
 		add("groupsAttributeName", "group attribute name", CodeGroupsAttrMisnamed, v.GroupsAttributeName, want.GroupsAttribute, "SSO tab > Include group attribute > name")
@@ -303,19 +377,19 @@ func drifts(v AppView, want Want) []drift {
 // service provider receives, value the JumpCloud user field ([I] from docs
 // §5's shape and the console's "Service Provider Attribute Name" /
 // "JumpCloud Attribute Name" columns). An object that shows no attribute
-// list at all is left alone unless apply may change it.
+// list at all is left alone unless apply may change it. The row is added
+// to the rows there at apply time (ConfigChange.Add), so a row added in the
+// console after the plan is kept.
 func emailDrift(v AppView, want Want) (drift, bool) {
 	if want.EmailAttribute == "" || slices.Contains(v.Attributes, want.EmailAttribute) || (!v.AttributesKnown && !want.Fix) {
 		return drift{}, false
 	}
 	row, _ := json.Marshal(map[string]string{"name": want.EmailAttribute, "value": "email"})
-	rows := append(slices.Clone(v.DatabaseAttributes), row)
-	to, _ := json.Marshal(rows)
 	from := "not sent"
 	if len(v.Attributes) > 0 {
 		from = "not sent (it sends " + strings.Join(v.Attributes, ", ") + ")"
 	}
-	return drift{"databaseAttributes", "attribute " + strconv.Quote(want.EmailAttribute) + " (the email Access reads)", CodeEmailAttrMissing, from, to, want.EmailAttribute + " = email",
+	return drift{"databaseAttributes", "attribute " + strconv.Quote(want.EmailAttribute) + " (the email Access reads)", CodeEmailAttrMissing, from, ConfigChange{Add: []json.RawMessage{row}}, want.EmailAttribute + " = email",
 		"SSO tab > Attributes: add Service Provider Attribute Name " + want.EmailAttribute + ", JumpCloud Attribute email"}, true
 }
 
@@ -334,6 +408,7 @@ func judge(v AppView, bound, wanted []Group, want Want) model.Findings {
 		}
 	}
 	fs = append(fs, emailFindings(v, want)...)
+	fs = append(fs, attributeFindings(v, want)...)
 	for _, g := range missingBindings(bound, wanted) {
 		// A warning either way: the setup works for the groups that are
 		// bound; this group's members are denied until it is.
@@ -372,6 +447,50 @@ func emailFindings(v AppView, want Want) model.Findings {
 			describe(v), want.EmailAttribute, want.EmailAttribute)}
 	}
 	return nil
+}
+
+// attributeFindings check the login method's other required attributes
+// (idp.attributes but groups and the email, which their own rules check).
+// No plan writes them, Fix or not: which JumpCloud user field should carry
+// an arbitrary attribute is the admin's choice, so a missing one is an
+// error without Fix and a warning with it (apply goes on with the rest).
+func attributeFindings(v AppView, want Want) model.Findings {
+	var need []string
+	for _, a := range want.Attributes {
+		if a != "" && a != want.GroupsAttribute && a != want.EmailAttribute && !slices.Contains(need, a) {
+			need = append(need, a)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	if !v.AttributesKnown {
+		return model.Findings{newFinding(model.SeverityToConfirm, CodeAttributesUnchecked,
+			"SSO application %s: its object lists no attribute mappings, so jcaccess cannot see whether it sends %s, which the Cloudflare login method requires (idp.attributes): check the SSO tab's attributes; the first sign-in (test step) confirms it",
+			describe(v), quoteAll(need))}
+	}
+	sev := model.SeverityError
+	if want.Fix {
+		sev = model.SeverityWarning
+	}
+	var fs model.Findings
+	for _, a := range need {
+		if slices.Contains(v.Attributes, a) {
+			continue
+		}
+		fs = append(fs, newFinding(sev, CodeAttributeMissing,
+			"SSO application %s does not send attribute %q, which the Cloudflare login method requires (idp.attributes), so Access refuses every sign-in: add it in the SSO tab's attributes (Service Provider Attribute Name %q, and the JumpCloud attribute that holds it); jcaccess does not add it, as which JumpCloud field should carry it is yours to choose",
+			describe(v), model.Printable(a), model.Printable(a)))
+	}
+	return fs
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(model.Printable(n))
+	}
+	return strings.Join(q, ", ")
 }
 
 func missingBindings(bound, wanted []Group) []Group {

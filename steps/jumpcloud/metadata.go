@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 )
 
 // Org is an organization the key reaches (GET /api/organizations, §1).
@@ -43,7 +44,7 @@ func (c *Client) OrgID(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if len(orgs) != 1 {
-		return "", &APIError{Op: "find the organization ID", Kind: KindOrgIDMissing, Hint: "the key reaches " + itoa(len(orgs)) + " organizations: " + hintOrg}
+		return "", &APIError{Op: "find the organization ID", Kind: KindOrgIDMissing, Hint: "the key reaches " + strconv.Itoa(len(orgs)) + " organizations: " + hintOrg}
 	}
 	return orgs[0].ID, nil
 }
@@ -69,9 +70,4 @@ func (c *Client) Metadata(ctx context.Context, appID string) ([]byte, error) {
 		return nil, &APIError{Op: op, Kind: KindUnexpected, Detail: "the answer is not SAML metadata", Hint: "export it in the console instead (SSO tab > Export Metadata) and give jcaccess the file"}
 	}
 	return raw, nil
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

@@ -22,8 +22,9 @@ const appsPath = "/api/applications"
 // application (from the catalog connector) when missing, set drifted
 // config values, bind the wanted groups. It reads nothing; an inspection
 // with findings that block (ambiguity, unknown groups, a failed read)
-// plans nothing. An update's body lists only the values to set: the full
-// object holds the private key, and Apply sends it back unchanged.
+// plans nothing. An update's body lists only the values to set and the
+// list entries to add (ConfigChange): the full object holds the private
+// key, and Apply sends it back unchanged.
 func Plan(in Inspection, want Want, step string) ([]model.Change, error) {
 	if in.Err != nil || in.Findings.HasErrors() {
 		return nil, nil
@@ -40,7 +41,7 @@ func Plan(in Inspection, want Want, step string) ([]model.Change, error) {
 	case in.Template != nil:
 		patch := ConfigPatch{}
 		for _, d := range drifts(AppView{}, want) {
-			patch[d.key] = d.to
+			patch[d.key] = d.change
 		}
 		body, err := in.Template.CreateBody(want.label(), in.SSOHost, patch)
 		if err != nil {
@@ -75,12 +76,14 @@ func updateChange(v AppView, want Want, step string) (model.Change, bool) {
 	if len(ds) == 0 {
 		return model.Change{}, false
 	}
-	cfg := map[string]map[string]json.RawMessage{}
+	cfg := ConfigPatch{}
 	var diff []model.FieldDiff
 	for _, d := range ds {
-		cfg[d.key] = map[string]json.RawMessage{"value": d.to}
+		cfg[d.key] = d.change
 		diff = append(diff, model.FieldDiff{Field: "config." + d.key + ".value", From: model.Printable(d.from), To: d.toText})
 	}
+	// {"value": ...} sets a value; {"add": [...]} adds entries to the
+	// list read at apply time (ConfigChange).
 	body, _ := json.Marshal(map[string]any{"config": cfg})
 	return model.Change{
 		Step: step, Service: model.ServiceJumpCloud, Action: "update",
@@ -114,18 +117,17 @@ func (c *Client) Apply(ctx context.Context, ch model.Change, createdID string) (
 		}
 		id, _ = url.PathUnescape(id)
 		var body struct {
-			Config map[string]struct {
-				Value json.RawMessage `json:"value"`
-			} `json:"config"`
+			Config ConfigPatch `json:"config"`
 		}
 		if err := json.Unmarshal(ch.Body, &body); err != nil || len(body.Config) == 0 {
 			return Result{}, fmt.Errorf("JumpCloud change %q: its body lists no config values to set", ch.Summary)
 		}
-		patch := ConfigPatch{}
-		for k, f := range body.Config {
-			patch[k] = f.Value
+		for k, cc := range body.Config {
+			if (len(cc.Set) == 0) == (len(cc.Add) == 0) {
+				return Result{}, fmt.Errorf("JumpCloud change %q: config.%s must either set a value or add entries", ch.Summary, k)
+			}
 		}
-		if _, err := c.UpdateConfig(ctx, id, patch); err != nil {
+		if _, err := c.UpdateConfig(ctx, id, body.Config); err != nil {
 			return Result{}, err
 		}
 		return Result{AppID: id}, nil

@@ -10,7 +10,60 @@ import (
 	"jcaccess/model"
 )
 
-const jumpCloudSSOHost = "sso.jumpcloud.com"
+// jumpCloudRegion pairs a JumpCloud admin console host with the host that
+// serves its applications' SSO URLs.
+type jumpCloudRegion struct {
+	console, sso string
+	// confirmed: an export from this region was seen. The US pair is
+	// documented (docs/reference/jumpcloud.md §2); the EU SSO host is
+	// inferred from the console's console.eu. prefix [U: no export from
+	// an EU organization seen].
+	confirmed bool
+}
+
+// jumpCloudRegions is the one list of JumpCloud's SSO hosts: the metadata
+// checks accept them and the JumpCloud client builds new applications'
+// SSO URLs from them (JumpCloudSSOHost).
+func jumpCloudRegions() []jumpCloudRegion {
+	return []jumpCloudRegion{
+		{console: "console.jumpcloud.com", sso: "sso.jumpcloud.com", confirmed: true},
+		{console: "console.eu.jumpcloud.com", sso: "sso.eu.jumpcloud.com", confirmed: false},
+	}
+}
+
+// JumpCloudSSOHost is the SSO host of a JumpCloud console host
+// (case-insensitive); ok is false for any other host.
+func JumpCloudSSOHost(consoleHost string) (sso string, ok bool) {
+	for _, r := range jumpCloudRegions() {
+		if strings.EqualFold(consoleHost, r.console) {
+			return r.sso, true
+		}
+	}
+	return "", false
+}
+
+// IsJumpCloudSSOHost says whether host serves JumpCloud's SSO URLs.
+func IsJumpCloudSSOHost(host string) bool {
+	for _, r := range jumpCloudRegions() {
+		if strings.EqualFold(host, r.sso) {
+			return true
+		}
+	}
+	return false
+}
+
+// jumpCloudSSOHostsText names the SSO hosts for messages.
+func jumpCloudSSOHostsText() string {
+	var names []string
+	for _, r := range jumpCloudRegions() {
+		n := r.sso
+		if !r.confirmed {
+			n += " (EU, unconfirmed)"
+		}
+		names = append(names, n)
+	}
+	return strings.Join(names, " or ")
+}
 
 // expiringSoon is how far ahead an expiry is worth a warning. JumpCloud
 // itself starts e-mailing at 60 days, but 30 leaves time to rotate calmly
@@ -175,7 +228,7 @@ func (r *Report) checkJumpCloud(p *parsed, extraHost string) {
 	if u, err := url.Parse(r.SSOURL()); err == nil {
 		host = strings.ToLower(u.Hostname())
 	}
-	jcHost := host == jumpCloudSSOHost || (extraHost != "" && strings.EqualFold(host, extraHost))
+	jcHost := IsJumpCloudSSOHost(host) || (extraHost != "" && strings.EqualFold(host, extraHost))
 	// Every certificate is sent to Cloudflare, which then accepts a login
 	// signed by any of them: one foreign certificate next to JumpCloud's is
 	// as much a way in as a foreign certificate alone, so each is named.
@@ -190,7 +243,7 @@ func (r *Report) checkJumpCloud(p *parsed, extraHost string) {
 
 	var why []string
 	if host != "" && !jcHost {
-		why = append(why, fmt.Sprintf("the SSO URL's host is %q, not %s where JumpCloud always serves SSO", host, jumpCloudSSOHost))
+		why = append(why, fmt.Sprintf("the SSO URL's host is %q, not %s where JumpCloud always serves SSO", host, jumpCloudSSOHostsText()))
 	}
 	switch {
 	case len(foreign) == 0:

@@ -43,6 +43,10 @@ type Fake struct {
 	Apps       []map[string]any
 	Templates  []map[string]any
 	Groups     []map[string]any
+	// RegeneratePairOnPut makes a PUT replace the application's signing
+	// certificate: the harsher reading of docs §6, where what a PUT does
+	// to the pair is [U, untested].
+	RegeneratePairOnPut bool
 	// Bound maps application ID to the bound user group IDs.
 	Bound    map[string][]string
 	Metadata map[string]string // app ID → XML
@@ -163,6 +167,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			a["_id"] = id
+			if cfg, ok := a["config"].(map[string]any); ok && f.RegeneratePairOnPut {
+				cfg["idpCertificate"] = map[string]any{"value": "MIIFregenerated" + id}
+			}
 			f.Apps[i] = a
 			writeJSON(w, 200, a)
 		default:
