@@ -43,13 +43,7 @@ func (jumpCloudAppStep) Values(env *Env) []Value {
 		{Label: "SAMLSubject NameID Format", Value: EmailNameIDFormat, Note: "SSO tab; as Cloudflare asks"},
 		{Label: "User Attribute Mapping", Value: email + " = email", Note: fmt.Sprintf("SSO tab, Attributes: add the row %s (Service Provider) = email (JumpCloud); Access reads the email from it (idp.email_attribute_name) and refuses sign-ins without it", email)},
 	}
-	var others []string
-	for _, a := range in.IdP.Attributes {
-		if a != GroupsAttribute && a != email {
-			others = append(others, a)
-		}
-	}
-	if len(others) > 0 {
+	if others := mappedAttributes(in.IdP); len(others) > 0 {
 		vs = append(vs, Value{Label: "More attributes", Value: strings.Join(others, ", "), Note: "SSO tab, Attributes: add a row for each (idp.attributes lists them); Access refuses a sign-in that lacks any"})
 	}
 	groupsNote := "SSO tab; tick it and name it exactly groups, or Cloudflare sees no groups"
@@ -61,6 +55,19 @@ func (jumpCloudAppStep) Values(env *Env) []Value {
 		Value{Label: "User Groups", Note: "User Groups tab: bind the groups whose members may sign in; users not bound are denied"},
 		exportValue(env),
 	)
+}
+
+// mappedAttributes are the attributes the login method requires beyond the
+// email and groups, which have rules of their own: each is a User Attribute
+// Mapping row the admin adds in JumpCloud.
+func mappedAttributes(idp model.IdPInputs) []string {
+	var out []string
+	for _, a := range idp.Attributes {
+		if a != "" && a != GroupsAttribute && a != idp.EmailAttribute() && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // exportValue says where the metadata comes from: JumpCloud's API when
@@ -157,7 +164,7 @@ func JumpCloudWant(in model.Inputs, fix bool) jumpcloud.Want {
 		ACSURL:          in.CallbackURL(),
 		GroupsAttribute: GroupsAttribute,
 		EmailAttribute:  in.IdP.EmailAttribute(),
-		Attributes:      slices.Clone(in.IdP.Attributes),
+		Attributes:      mappedAttributes(in.IdP),
 		Label:           in.JumpCloud.AppLabel,
 		Groups:          in.JumpCloud.Groups,
 		Fix:             fix,

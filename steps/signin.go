@@ -168,13 +168,7 @@ const cfRequiredAttrsMissing = "Required attributes are missing"
 func missingAttrsAdvice(idp model.IdPInputs) string {
 	email := idp.EmailAttribute()
 	checks := []string{fmt.Sprintf("a User Attribute Mapping row named exactly %s with the value email (Access reads the email from that attribute, idp.email_attribute_name, not from the NameID), and SAMLSubject NameID email", email)}
-	var others []string
-	for _, a := range idp.Attributes {
-		if a != GroupsAttribute && a != email {
-			others = append(others, a)
-		}
-	}
-	if len(others) > 0 {
+	if others := mappedAttributes(idp); len(others) > 0 {
 		checks = append(checks, fmt.Sprintf("a User Attribute Mapping row for each of %s (idp.attributes lists them, and Access refuses a sign-in that lacks any)", strings.Join(others, ", ")))
 	}
 	if slices.Contains(idp.Attributes, GroupsAttribute) {

@@ -23,10 +23,9 @@ type Want struct {
 	// EmailAttribute is the attribute the Cloudflare login method reads
 	// the email from (its email_attribute_name); "" skips the check.
 	EmailAttribute string
-	// Attributes are the login method's idp.attributes, each of which
-	// Access requires in the assertion. GroupsAttribute and EmailAttribute
-	// among them are checked by their own rules (Include group attribute,
-	// emailDrift) and skipped by attributeFindings.
+	// Attributes are the attributes Access requires in the assertion
+	// beyond GroupsAttribute and EmailAttribute, which have rules of their
+	// own (Include group attribute, emailDrift).
 	Attributes []string
 	// Label names the application to find when none has this ACS URL or
 	// SP Entity ID (only one not yet set up for any team, see match), and
@@ -455,12 +454,7 @@ func emailFindings(v AppView, want Want) model.Findings {
 // an arbitrary attribute is the admin's choice, so a missing one is an
 // error without Fix and a warning with it (apply goes on with the rest).
 func attributeFindings(v AppView, want Want) model.Findings {
-	var need []string
-	for _, a := range want.Attributes {
-		if a != "" && a != want.GroupsAttribute && a != want.EmailAttribute && !slices.Contains(need, a) {
-			need = append(need, a)
-		}
-	}
+	need := want.Attributes
 	if len(need) == 0 {
 		return nil
 	}

@@ -143,7 +143,7 @@ func TestRequiredAttributesAreChecked(t *testing.T) {
 	for _, fix := range []bool{false, true} {
 		f := fakeWithApp(t)
 		w := want()
-		w.Attributes = []string{"email", "groups", "department"}
+		w.Attributes = []string{"department"} // beyond email and groups (steps.mappedAttributes)
 		ro, _ := client(t, f, "", true)
 		w.Fix = fix
 		in := jumpcloud.Inspect(context.Background(), ro, w)
