@@ -8,14 +8,15 @@ PKGS      := ./...
 build:
 	$(GO) build -o $(BIN) ./cmd/jcaccess
 
-# The README's test command: vet, formatting, every test (loopback only),
-# then a short bounded run of each fuzz target. A crasher the fuzzer finds is
+# The README's test command: vet, formatting, every test (loopback only) and
+# every benchmark once (so a benchmark whose walk broke fails here, not in
+# make bench), then a short bounded run of each fuzz target. A crasher the fuzzer finds is
 # written to the package's testdata/fuzz and becomes a regular test case.
 # The bound is a count of inputs, not a duration: a timed run can end in a
 # spurious "context deadline exceeded" when the deadline meets a busy worker
 # (seen here under load), while a count ends without a deadline.
 test: lint cross
-	$(GO) test -count=1 -timeout 15m $(PKGS)
+	$(GO) test -count=1 -timeout 15m -bench . -benchtime 1x $(PKGS)
 	$(MAKE) fuzz FUZZTIME=100000x
 
 # The wizard against the embedded offline sandbox: from nothing to a real

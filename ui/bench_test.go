@@ -49,7 +49,8 @@ func BenchmarkKeystroke(b *testing.B) {
 	at(steps.JumpCloudSCIM, "Waiting for JumpCloud's first SCIM request")
 	d.press("x")
 	d.press("n")
-	at(steps.Test, "alice@example.com signed in through JumpCloud")
+	d.press("i")
+	at(steps.Test, `alice@example.com signed in through "JumpCloud"`)
 }
 
 // benchKey measures ? on the current step, which must only redraw: it
