@@ -96,7 +96,11 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 		rep.Applied = applied
 		writeReport(human, env, rep)
 		if rep.Findings().HasErrors() {
-			fmt.Fprintln(human, "\nApply: nothing more was changed; fix the errors above and run again.")
+			what := "nothing was changed"
+			if len(applied) > 0 {
+				what = "nothing more was changed (what was done is saved)"
+			}
+			fmt.Fprintf(human, "\nApply: %s; fix the errors above and run again.\n", what)
 			if o.JSON {
 				writeJSON(f.IO.Out, newRunJSON(env, rep))
 			}
@@ -112,7 +116,7 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 			fmt.Fprintf(progress, "\napply stopped: JumpCloud does not show the application this apply created (%s) as this setup's; nothing more was sent. Look at it in the console (SSO Applications), fix or delete it, and run apply again.\n", shown(env.JumpCloudAppID()))
 			return errFailed
 		}
-		if err := confirmChanges(ctx, f, o, changes); err != nil {
+		if err := confirmChanges(ctx, f, o, changes, len(applied) > 0); err != nil {
 			return err
 		}
 		applyErr = steps.Apply(ctx, env, rep, save)
@@ -169,8 +173,9 @@ func runApply(cmd *cobra.Command, f *Factory, o *applyOptions) error {
 }
 
 // confirmChanges asks before changes are made, unless --yes; without a
-// terminal to ask on, it is a usage error that names --yes.
-func confirmChanges(ctx context.Context, f *Factory, o *applyOptions, changes []model.Change) error {
+// terminal to ask on, it is a usage error that names --yes. more says an
+// earlier round of this apply made changes already.
+func confirmChanges(ctx context.Context, f *Factory, o *applyOptions, changes []model.Change, more bool) error {
 	if len(changes) == 0 || o.Yes {
 		return nil
 	}
@@ -182,7 +187,11 @@ func confirmChanges(ctx context.Context, f *Factory, o *applyOptions, changes []
 		return err
 	}
 	if !ok {
-		fmt.Fprintln(f.IO.ErrOut, "Nothing more was changed.")
+		if more {
+			fmt.Fprintln(f.IO.ErrOut, "Nothing more was changed; what was done is saved, and apply again finishes it.")
+		} else {
+			fmt.Fprintln(f.IO.ErrOut, "Nothing was changed.")
+		}
 		return errFailed
 	}
 	return nil
