@@ -177,7 +177,7 @@ func (f *Flow) Run(ctx context.Context, req Request, emit func(Event)) Result {
 
 // useJumpCloudKey builds the JumpCloud client from a typed key. In the
 // interactive front ends every change waits for the admin's confirmation
-// (Apply), so JumpCloud changes are allowed, except in a dry run.
+// (Apply), so JumpCloud changes are planned; a dry run shows them unsent.
 func (f *Flow) useJumpCloudKey(key model.Secret) model.Findings {
 	if f.newJC == nil || key.IsZero() {
 		return nil
@@ -186,7 +186,9 @@ func (f *Flow) useJumpCloudKey(key model.Secret) model.Findings {
 	if err != nil {
 		return errorf("jc_key_refused", "JumpCloud API key: %v; paste the key again (console: your name > My API Key)", err)
 	}
-	f.env.JumpCloud, f.env.JumpCloudChanges = c, !f.dryRun
+	// In a dry run the changes are planned and shown, never sent: the
+	// client is read-only and Apply is refused.
+	f.env.JumpCloud, f.env.JumpCloudChanges = c, true
 	f.env.setJumpCloudInspectionNil()
 	return nil
 }

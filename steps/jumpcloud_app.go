@@ -243,6 +243,9 @@ func (e *Env) setJumpCloudInspection(in *jumpcloud.Inspection) {
 // finding, which says so.
 func JumpCloudMetadata(ctx context.Context, env *Env) ([]byte, model.Findings) {
 	id := env.JumpCloudAppID()
+	if insp := env.jumpCloudInspection(); env.JumpCloud != nil && id == "" && insp != nil && insp.Template != nil {
+		return nil, model.Findings{finding(model.SeverityInfo, jumpcloud.CodeMetadataUnavailable, "the Cloudflare Access app does not exist in JumpCloud yet: its metadata is read from JumpCloud once the jumpcloud-app step's changes are sent (a dry run sends none)")}
+	}
 	if env.JumpCloud == nil || id == "" {
 		return nil, model.Findings{finding(model.SeverityInfo, jumpcloud.CodeMetadataUnavailable, "the metadata is not fetched from JumpCloud (no API key, or no application found yet): export it in the console (SSO tab > Export Metadata) and give jcaccess the file")}
 	}

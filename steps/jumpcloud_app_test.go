@@ -167,7 +167,7 @@ func TestWithoutAClientTheStepKeepsItsEvidenceCheck(t *testing.T) {
 // gives the flow its client: the jumpcloud-app step then reads the app and
 // the organization's groups through the API and, outside a dry run, plans
 // the binding of a chosen group; a changed choice of groups runs the step
-// again. In a dry run the same key plans nothing for JumpCloud.
+// again. In a dry run the same change is shown and marked not sent.
 func TestFlowTakesATypedJumpCloudKey(t *testing.T) {
 	for _, dry := range []bool{false, true} {
 		w := newWorld(t)
@@ -195,14 +195,15 @@ func TestFlowTakesATypedJumpCloudKey(t *testing.T) {
 		if !read || len(all) != 2 || len(bound) != 1 || bound[0].Name != "Engineering" {
 			t.Fatalf("groups %v, bound %v, read %v", all, bound, read)
 		}
-		if dry {
-			if len(res.Changes) != 0 || env.JumpCloudChanges {
-				t.Fatalf("dry run planned JumpCloud changes: %+v", res.Changes)
-			}
-			continue
-		}
 		if len(res.Changes) != 1 || res.Changes[0].Action != "bind" || !strings.Contains(res.Changes[0].Summary, `"Sales"`) {
 			t.Fatalf("changes %+v: want the bind of Sales", res.Changes)
+		}
+		if dry {
+			hasCode(t, res.Findings, "dry_run_not_sent", model.SeverityToConfirm)
+			if _, err := flow.Apply(context.Background(), res.Changes); err == nil || len(f.Writes()) != 0 {
+				t.Fatalf("a dry run sent the JumpCloud change: %v, writes %v", err, f.Writes())
+			}
+			continue
 		}
 		hasCode(t, res.Findings, "not_applied", model.SeverityWarning)
 		other := in.Clone()

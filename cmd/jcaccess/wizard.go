@@ -145,7 +145,7 @@ func (o *wizardOptions) uiOptions(f *Factory) (ui.Options, error) {
 			// Changes in JumpCloud are planned, shown and sent only
 			// through the wizard's confirmation (a, then y), as
 			// Cloudflare's are; a dry run only reads.
-			JumpCloud: jc, JumpCloudChanges: jc != nil && !o.DryRun}},
+			JumpCloud: jc, JumpCloudChanges: jc != nil}},
 		Saved:        saved,
 		Store:        store,
 		NewClient:    newClient,
