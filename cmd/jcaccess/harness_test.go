@@ -86,6 +86,22 @@ func (w *world) runInput(in string, env map[string]string, args ...string) resul
 // an HTTP client (a test may wrap the sandbox's) and stdin.
 func (w *world) runWith(client *http.Client, in string, env map[string]string, args ...string) result {
 	w.t.Helper()
+	vars := w.vars(env)
+	var out, errOut bytes.Buffer
+	f := &Factory{
+		IO:         &IOStreams{In: strings.NewReader(in), Out: &out, ErrOut: &errOut},
+		Getenv:     func(k string) string { return vars[k] },
+		HTTPClient: client,
+		Now:        time.Now,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := f.Run(ctx, args)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// vars is the environment an admin sets for this world, plus env.
+func (w *world) vars(env map[string]string) map[string]string {
 	vars := map[string]string{
 		"CLOUDFLARE_API_TOKEN": w.sb.Token,
 		"CLOUDFLARE_BASE_URL":  w.sb.APIBaseURL,
@@ -98,17 +114,7 @@ func (w *world) runWith(client *http.Client, in string, env map[string]string, a
 	for k, v := range env {
 		vars[k] = v
 	}
-	var out, errOut bytes.Buffer
-	f := &Factory{
-		IO:         &IOStreams{In: strings.NewReader(in), Out: &out, ErrOut: &errOut},
-		Getenv:     func(k string) string { return vars[k] },
-		HTTPClient: client,
-		Now:        time.Now,
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	code := f.Run(ctx, args)
-	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+	return vars
 }
 
 func (r result) String() string {

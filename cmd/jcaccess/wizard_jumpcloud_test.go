@@ -2,133 +2,18 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"jcaccess/model"
 	"jcaccess/sandbox"
 	"jcaccess/ui"
 )
-
-// wizardDriver drives the wizard in a teatest program against the sandbox,
-// and counts what the admin does: actions (a key press that decides
-// something, or a console action no API can do) apart from navigation
-// (going on from a step that needs nothing, moving a cursor).
-type wizardDriver struct {
-	t       *testing.T
-	tm      *teatest.TestModel
-	m       screenModel
-	actions []string
-	nav     []string
-}
-
-func newWizardDriver(t *testing.T, uo ui.Options) *wizardDriver {
-	uo.Static, uo.Open = true, func(string) error { return nil }
-	m := screenModel{Wizard: ui.New(context.Background(), uo), mu: &sync.Mutex{}, last: new(string)}
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
-	return &wizardDriver{t: t, tm: tm, m: m}
-}
-
-func (d *wizardDriver) screen() string {
-	d.m.mu.Lock()
-	defer d.m.mu.Unlock()
-	return *d.m.last
-}
-
-// wait waits for every sub to be on the screen (spaces folded).
-func (d *wizardDriver) wait(subs ...string) {
-	d.t.Helper()
-	teatest.WaitFor(d.t, &lastScreen{m: d.m}, func(b []byte) bool {
-		flat := strings.Join(strings.Fields(string(b[bytes.LastIndexByte(b, 0)+1:])), " ")
-		for _, s := range subs {
-			if !strings.Contains(flat, s) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
-}
-
-// step waits for step n's title to show status.
-func (d *wizardDriver) step(n int, status string) {
-	d.t.Helper()
-	title := fmt.Sprintf("Step %d of 8", n)
-	teatest.WaitFor(d.t, &lastScreen{m: d.m}, func(b []byte) bool {
-		for _, l := range strings.Split(string(b[bytes.LastIndexByte(b, 0)+1:]), "\n") {
-			if strings.HasPrefix(l, title) {
-				return strings.HasSuffix(strings.TrimSpace(l), " "+status)
-			}
-		}
-		return false
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
-}
-
-func (d *wizardDriver) send(k string) {
-	switch k {
-	case "enter":
-		d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	case "space":
-		d.tm.Send(tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
-	case "down":
-		d.tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
-	default:
-		d.tm.Send(tea.KeyPressMsg{Code: rune(k[0]), Text: k})
-	}
-}
-
-// optionsBelowCursor is how far below the list's cursor (>) option name
-// is, in the form on screen.
-func (d *wizardDriver) optionsBelowCursor(name string) int {
-	d.t.Helper()
-	var opts []string
-	cursor := -1
-	for _, l := range strings.Split(d.screen(), "\n") {
-		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "┃"))
-		if strings.HasPrefix(l, "> ") {
-			cursor = len(opts)
-			l = strings.TrimPrefix(l, "> ")
-		}
-		if f := strings.Fields(l); len(f) == 2 && (f[0] == "•" || f[0] == "✓") {
-			opts = append(opts, f[1])
-		}
-	}
-	for i, o := range opts {
-		if o == name && cursor >= 0 && i >= cursor {
-			return i - cursor
-		}
-	}
-	d.t.Fatalf("no option %q below the cursor in %q (cursor %d)", name, opts, cursor)
-	return 0
-}
-
-// act presses keys that decide something; weight is what each stands for
-// (x stands for JumpCloud's Base URL, Token Key and Activate: 3).
-func (d *wizardDriver) act(weight int, keys ...string) {
-	for _, k := range keys {
-		d.send(k)
-		for range weight {
-			d.actions = append(d.actions, k)
-		}
-	}
-}
-
-// move presses keys that only go on or move a cursor.
-func (d *wizardDriver) move(keys ...string) {
-	for _, k := range keys {
-		d.send(k)
-		d.nav = append(d.nav, k)
-	}
-}
 
 // With a JumpCloud API key, the wizard sets up an organization that has no
 // Cloudflare Access app in JumpCloud, with no metadata file, to a verified
@@ -144,21 +29,8 @@ func TestWizardWithAJumpCloudKeySetsUpFromNoAppInTenActions(t *testing.T) {
 	// No metadata: JumpCloud has no app, so there is no export to give.
 	w.config = w.writeConfig("team: acme\nteam_domain: " + w.domain + "\n")
 	base, key := w.sb.JumpCloudAPI()
-	vars := map[string]string{"CLOUDFLARE_API_TOKEN": w.sb.Token, "CLOUDFLARE_BASE_URL": w.sb.APIBaseURL, "JCACCESS_STATE_DIR": w.stateDir, "CLOUDFLARE_ACCOUNT_ID": w.account,
-		"JUMPCLOUD_BASE_URL": base, "JUMPCLOUD_API_KEY": key.Reveal()}
-	f := &Factory{
-		IO:         &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, InTTY: true, OutTTY: true},
-		Getenv:     func(k string) string { return vars[k] },
-		HTTPClient: w.sb.HTTPClient,
-		Now:        time.Now,
-	}
 	// What --sandbox hands the wizard: the sandbox's buttons and its SSO host.
-	o := &wizardOptions{setupOptions: setupOptions{ConfigPath: w.config}, Control: w.sb, jumpCloudHost: w.sb.JumpCloudHost()}
-	uo, err := o.uiOptions(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := newWizardDriver(t, uo)
+	d := w.newWizardDriver(&wizardOptions{setupOptions: setupOptions{ConfigPath: w.config}, Control: w.sb, jumpCloudHost: w.sb.JumpCloudHost()}, map[string]string{"JUMPCLOUD_BASE_URL": base, "JUMPCLOUD_API_KEY": key.Reveal()})
 
 	d.step(1, "verified")
 	d.move("n")
@@ -263,20 +135,8 @@ func TestWizardTakesAJumpCloudKeyTypedIntoTheJumpCloudAppStep(t *testing.T) {
 	}
 	w.config = w.writeConfig("team: acme\nteam_domain: " + w.domain + "\n")
 	base, key := w.sb.JumpCloudAPI()
-	vars := map[string]string{"CLOUDFLARE_API_TOKEN": w.sb.Token, "CLOUDFLARE_BASE_URL": w.sb.APIBaseURL, "JCACCESS_STATE_DIR": w.stateDir, "CLOUDFLARE_ACCOUNT_ID": w.account,
-		"JUMPCLOUD_BASE_URL": base}
-	f := &Factory{
-		IO:         &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, InTTY: true, OutTTY: true},
-		Getenv:     func(k string) string { return vars[k] },
-		HTTPClient: w.sb.HTTPClient,
-		Now:        time.Now,
-	}
-	o := &wizardOptions{setupOptions: setupOptions{ConfigPath: w.config}, Control: w.sb, jumpCloudHost: w.sb.JumpCloudHost()}
-	uo, err := o.uiOptions(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := newWizardDriver(t, uo)
+	// What --sandbox hands the wizard: the sandbox's buttons and its SSO host.
+	d := w.newWizardDriver(&wizardOptions{setupOptions: setupOptions{ConfigPath: w.config}, Control: w.sb, jumpCloudHost: w.sb.JumpCloudHost()}, map[string]string{"JUMPCLOUD_BASE_URL": base})
 	d.step(1, "verified")
 	d.move("n")
 	d.step(2, "verified")

@@ -61,54 +61,8 @@ func (s *lastScreen) Read(p []byte) (int, error) {
 // real SAML sign-in through the login method the wizard created.
 func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	w := newWorld(t)
-	vars := map[string]string{"CLOUDFLARE_API_TOKEN": w.sb.Token, "CLOUDFLARE_BASE_URL": w.sb.APIBaseURL, "JCACCESS_STATE_DIR": w.stateDir, "CLOUDFLARE_ACCOUNT_ID": w.account}
-	f := &Factory{
-		IO:         &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, InTTY: true, OutTTY: true},
-		Getenv:     func(k string) string { return vars[k] },
-		HTTPClient: w.sb.HTTPClient,
-		Now:        time.Now,
-	}
-	o := &wizardOptions{setupOptions: setupOptions{ConfigPath: w.config}, Control: w.sb}
-	uo, err := o.uiOptions(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uo.Static, uo.Open = true, func(string) error { return nil }
-	m := screenModel{Wizard: ui.New(context.Background(), uo), mu: &sync.Mutex{}, last: new(string)}
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
-	wait := func(subs ...string) {
-		t.Helper()
-		teatest.WaitFor(t, &lastScreen{m: m}, func(b []byte) bool {
-			scr := string(b[bytes.LastIndexByte(b, 0)+1:])
-			flat := strings.Join(strings.Fields(scr), " ")
-			for _, s := range subs {
-				if !strings.Contains(flat, s) {
-					return false
-				}
-			}
-			return true
-		}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
-	}
-	// step waits for step n's title to show the status its checks recorded.
-	step := func(n int, status string) {
-		t.Helper()
-		title := fmt.Sprintf("Step %d of 8", n)
-		teatest.WaitFor(t, &lastScreen{m: m}, func(b []byte) bool {
-			for _, l := range strings.Split(string(b[bytes.LastIndexByte(b, 0)+1:]), "\n") {
-				if strings.HasPrefix(l, title) {
-					return strings.HasSuffix(strings.TrimSpace(l), " "+status)
-				}
-			}
-			return false
-		}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
-	}
-	press := func(keys ...string) {
-		for _, k := range keys {
-			tm.Send(tea.KeyPressMsg{Code: rune(k[0]), Text: k})
-		}
-	}
-
+	d := w.newWizardDriver(&wizardOptions{setupOptions: setupOptions{ConfigPath: w.config}, Control: w.sb}, nil)
+	step, wait, press := d.step, d.wait, d.move
 	step(1, "verified")
 	press("n")
 	step(2, "verified")
@@ -145,7 +99,7 @@ func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	press("n")
 	wait("Setup summary · acme")
 	press("q")
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(screenModel)
+	fm := d.tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(screenModel)
 	if r := fm.Result(); r.Outcome != ui.Finished || r.ReportPath == "" {
 		t.Fatalf("result %+v", r)
 	}
@@ -156,7 +110,7 @@ func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	assertNoSecretsOnDisk(t, w.stateDir, w.sb.Token, secret)
 	// Every byte drawn on the terminal: the token never, the SCIM secret
 	// not unless the admin pressed v (which this run did not).
-	out, err := io.ReadAll(tm.FinalOutput(t, teatest.WithFinalTimeout(5*time.Second)))
+	out, err := io.ReadAll(d.tm.FinalOutput(t, teatest.WithFinalTimeout(5*time.Second)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,5 +119,131 @@ func TestSetupAgainstTheSandboxSignsInForReal(t *testing.T) {
 	}
 	if bytes.Contains(out, []byte(w.sb.Token)) || bytes.Contains(out, []byte(secret)) {
 		t.Fatal("a secret was drawn on the terminal")
+	}
+}
+
+// wizardDriver drives the wizard in a teatest program against the sandbox,
+// and counts what the admin does: actions (a key press that decides
+// something, or a console action no API can do) apart from navigation
+// (going on from a step that needs nothing, moving a cursor).
+type wizardDriver struct {
+	t       *testing.T
+	tm      *teatest.TestModel
+	m       screenModel
+	actions []string
+	nav     []string
+}
+
+// newWizardDriver starts the wizard with what jcaccess setup builds (o)
+// over this world, in the environment of run plus env.
+func (w *world) newWizardDriver(o *wizardOptions, env map[string]string) *wizardDriver {
+	t := w.t
+	t.Helper()
+	vars := w.vars(env)
+	f := &Factory{
+		IO:         &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, InTTY: true, OutTTY: true},
+		Getenv:     func(k string) string { return vars[k] },
+		HTTPClient: w.sb.HTTPClient,
+		Now:        time.Now,
+	}
+	uo, err := o.uiOptions(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uo.Static, uo.Open = true, func(string) error { return nil }
+	m := screenModel{Wizard: ui.New(context.Background(), uo), mu: &sync.Mutex{}, last: new(string)}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+	return &wizardDriver{t: t, tm: tm, m: m}
+}
+
+func (d *wizardDriver) screen() string {
+	d.m.mu.Lock()
+	defer d.m.mu.Unlock()
+	return *d.m.last
+}
+
+// wait waits for every sub to be on the screen (spaces folded).
+func (d *wizardDriver) wait(subs ...string) {
+	d.t.Helper()
+	teatest.WaitFor(d.t, &lastScreen{m: d.m}, func(b []byte) bool {
+		flat := strings.Join(strings.Fields(string(b[bytes.LastIndexByte(b, 0)+1:])), " ")
+		for _, s := range subs {
+			if !strings.Contains(flat, s) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+// step waits for step n's title to show status.
+func (d *wizardDriver) step(n int, status string) {
+	d.t.Helper()
+	title := fmt.Sprintf("Step %d of 8", n)
+	teatest.WaitFor(d.t, &lastScreen{m: d.m}, func(b []byte) bool {
+		for _, l := range strings.Split(string(b[bytes.LastIndexByte(b, 0)+1:]), "\n") {
+			if strings.HasPrefix(l, title) {
+				return strings.HasSuffix(strings.TrimSpace(l), " "+status)
+			}
+		}
+		return false
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+func (d *wizardDriver) send(k string) {
+	switch k {
+	case "enter":
+		d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	case "space":
+		d.tm.Send(tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
+	case "down":
+		d.tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
+	default:
+		d.tm.Send(tea.KeyPressMsg{Code: rune(k[0]), Text: k})
+	}
+}
+
+// optionsBelowCursor is how far below the list's cursor (>) option name
+// is, in the form on screen.
+func (d *wizardDriver) optionsBelowCursor(name string) int {
+	d.t.Helper()
+	var opts []string
+	cursor := -1
+	for _, l := range strings.Split(d.screen(), "\n") {
+		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "┃"))
+		if strings.HasPrefix(l, "> ") {
+			cursor = len(opts)
+			l = strings.TrimPrefix(l, "> ")
+		}
+		if f := strings.Fields(l); len(f) == 2 && (f[0] == "•" || f[0] == "✓") {
+			opts = append(opts, f[1])
+		}
+	}
+	for i, o := range opts {
+		if o == name && cursor >= 0 && i >= cursor {
+			return i - cursor
+		}
+	}
+	d.t.Fatalf("no option %q below the cursor in %q (cursor %d)", name, opts, cursor)
+	return 0
+}
+
+// act presses keys that decide something; weight is what each stands for
+// (x stands for JumpCloud's Base URL, Token Key and Activate: 3).
+func (d *wizardDriver) act(weight int, keys ...string) {
+	for _, k := range keys {
+		d.send(k)
+		for range weight {
+			d.actions = append(d.actions, k)
+		}
+	}
+}
+
+// move presses keys that only go on or move a cursor.
+func (d *wizardDriver) move(keys ...string) {
+	for _, k := range keys {
+		d.send(k)
+		d.nav = append(d.nav, k)
 	}
 }
