@@ -49,24 +49,42 @@ func readRegular(ctx context.Context, path string, max int64, followLinks bool) 
 	if fi.Size() > max {
 		return nil, fmt.Errorf("%s is %d bytes, over the %d allowed: %w", path, fi.Size(), max, ErrTooLarge)
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(fi.Size()))
 	// The size can grow while we read: the limit holds whatever Stat said.
-	r := io.LimitReader(fh, max+1)
+	data, err := ReadCapped(ctx, fh, max)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("%s grew over the %d bytes allowed: %w", path, max, ErrTooLarge)
+	}
+	return data, err
+}
+
+// ReadCapped reads r to its end, but never more than max bytes: a longer
+// stream is ErrTooLarge (reading stops just past max). It reads in chunks
+// and stops with ctx's error when ctx ends, so a trickling source (a
+// FIFO, a slow server) cannot hold it, and a body cut short by a deadline
+// is never taken for a whole one.
+func ReadCapped(ctx context.Context, r io.Reader, max int64) ([]byte, error) {
+	var buf bytes.Buffer
+	lr := io.LimitReader(r, max+1)
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		_, err := io.CopyN(&buf, r, readChunk)
+		_, err := io.CopyN(&buf, lr, readChunk)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			return nil, err
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if int64(buf.Len()) > max {
-		return nil, fmt.Errorf("%s grew over the %d bytes allowed: %w", path, max, ErrTooLarge)
+		return nil, ErrTooLarge
 	}
 	return buf.Bytes(), nil
 }

@@ -275,14 +275,14 @@ func (c *Client) attempt(ctx context.Context, r request, u string) ([]byte, *htt
 		return nil, nil, err
 	}
 	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
+	raw, err := model.ReadCapped(ctx, res.Body, maxAnswer)
 	switch {
+	case errors.Is(err, model.ErrTooLarge):
+		return nil, res, fmt.Errorf("the answer is larger than %d MiB (reading stopped there); is JUMPCLOUD_BASE_URL the JumpCloud console?", maxAnswer>>20)
 	case ctx.Err() != nil:
 		return nil, nil, ctx.Err()
 	case err != nil:
 		return nil, nil, fmt.Errorf("reading the answer: %w", err)
-	case len(raw) > maxAnswer:
-		return nil, res, fmt.Errorf("the answer is larger than %d MiB (reading stopped there); is JUMPCLOUD_BASE_URL the JumpCloud console?", maxAnswer>>20)
 	case res.StatusCode >= 300:
 		return raw, res, errStatus
 	}
