@@ -203,24 +203,21 @@ func (f *Flow) notSent(changes []model.Change) model.Finding {
 	return finding(model.SeverityWarning, "not_applied", "not applied yet: %s; press a to review and send it", changes[0].Summary)
 }
 
-// planners are the steps that propose changes. A change belongs to the step
-// it names: an update of only the SCIM settings, which the IdP step plans,
-// belongs to the scim step.
-var planners = []ID{CloudflareIdP, SCIM}
+// plannersOf are, for each step that has changes, the steps whose plans
+// may hold them. A change belongs to the step it names: an update of only
+// the SCIM settings, which the IdP step plans, belongs to the scim step. The
+// jumpcloud-app step plans its (JumpCloud) changes alone: the Cloudflare
+// planners need the metadata, which comes after it.
+var plannersOf = map[ID][]ID{
+	JumpCloudApp:  {JumpCloudApp},
+	CloudflareIdP: {CloudflareIdP, SCIM},
+	SCIM:          {CloudflareIdP, SCIM},
+}
 
-// changesOf plans the changes that belong to one step. The jumpcloud-app
-// step plans only its own (JumpCloud) changes, so it is asked alone: the
-// Cloudflare planners need the metadata, which comes after it.
+// changesOf plans the changes that belong to one step.
 func changesOf(ctx context.Context, env *Env, id ID) ([]model.Change, error) {
-	if id == JumpCloudApp {
-		s, _ := ByID(id)
-		return s.Plan(ctx, env)
-	}
-	if !slices.Contains(planners, id) {
-		return nil, nil
-	}
 	var out []model.Change
-	for _, pid := range planners {
+	for _, pid := range plannersOf[id] {
 		s, _ := ByID(pid)
 		changes, err := s.Plan(ctx, env)
 		if err != nil {

@@ -87,7 +87,6 @@ type jumpCloudAppFields struct {
 	key     string
 	groups  []string
 	fromEnv bool
-	typed   bool
 }
 
 // needsGroups says the groups question has something to ask: a client
@@ -140,11 +139,7 @@ func defaultGroups(in model.Inputs, snap Snapshot) []string {
 	case len(in.JumpCloud.Groups) > 0:
 		return slices.Clone(in.JumpCloud.Groups)
 	case len(snap.JumpCloudBound) > 0:
-		var out []string
-		for _, g := range snap.JumpCloudBound {
-			out = append(out, g.Name)
-		}
-		return out
+		return names(snap.JumpCloudBound)
 	case len(snap.JumpCloudAll) == 1:
 		return []string{snap.JumpCloudAll[0].Name}
 	}
@@ -167,7 +162,7 @@ func (f *jumpCloudAppFields) read(in *model.Inputs) *model.Secret {
 // the Secret read returned.
 func (f *jumpCloudAppFields) commit() {
 	if strings.TrimSpace(f.key) != "" {
-		f.fromEnv, f.typed = false, true
+		f.fromEnv = false
 	}
 	f.key = ""
 }
@@ -191,17 +186,17 @@ func (f *jumpCloudAppFields) summary(in model.Inputs, snap Snapshot) [][2]string
 	groups := strings.Join(in.JumpCloud.Groups, ", ")
 	if groups == "" {
 		groups = "none chosen"
-		if names := groupNames(snap.JumpCloudBound); names != "" {
-			groups = "those bound: " + names
+		if bound := names(snap.JumpCloudBound); len(bound) > 0 {
+			groups = "those bound: " + strings.Join(bound, ", ")
 		}
 	}
 	return append(rows, [2]string{"Groups", groups})
 }
 
-func groupNames(gs []jumpcloud.Group) string {
+func names(gs []jumpcloud.Group) []string {
 	var out []string
 	for _, g := range gs {
 		out = append(out, g.Name)
 	}
-	return strings.Join(out, ", ")
+	return out
 }
