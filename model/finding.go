@@ -2,7 +2,10 @@
 // planned changes, secrets and the saved session.
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Severity says whether a finding blocks apply.
 type Severity string
@@ -47,6 +50,11 @@ func (fs Findings) HasErrors() bool {
 		}
 	}
 	return false
+}
+
+// Has says a finding has the code.
+func (fs Findings) Has(code string) bool {
+	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == code })
 }
 
 // Codes returns the codes in order, for tests and summaries.

@@ -107,7 +107,7 @@ func jumpCloudAppEvidence(sess *model.Session, in model.Inputs) model.Findings {
 	}
 	signedIn := ""
 	for _, f := range sess.Step(string(Test)).Findings {
-		if f.Code == "signin_seen" {
+		if f.Code == CodeSignInSeen {
 			signedIn = f.Message
 		}
 	}

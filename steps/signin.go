@@ -20,6 +20,11 @@ import (
 // first sign-in, and the identity it last saw for that user names the
 // identity provider (docs/reference/cloudflare-api.md §11).
 
+// CodeSignInSeen is the finding that someone signed in through the login
+// method: the proof the test step brings, and the jumpcloud-app step's
+// evidence.
+const CodeSignInSeen = "signin_seen"
+
 // maxIdentityReads bounds the last-seen-identity reads of one check (one
 // request per user): the users who signed in most recently are read.
 const maxIdentityReads = 20
@@ -65,17 +70,17 @@ func checkSignIns(ctx context.Context, env *Env, idp *cloudflare.IdP) model.Find
 	groups := last.identity.Groups
 	switch {
 	case groups == nil:
-		return append(infof("signin_seen", "%s signed in through %q %s%s; Cloudflare's answer did not say which groups Access received", email, idp.Name, when, others),
+		return append(infof(CodeSignInSeen, "%s signed in through %q %s%s; Cloudflare's answer did not say which groups Access received", email, idp.Name, when, others),
 			finding(model.SeverityToConfirm, "signin_groups_unknown", "the groups Access receives are not in Cloudflare's identity answer (the field is not in its API schema): the dashboard's Test button for %q lists them; JumpCloud sends them only with Include group attribute named exactly %s", idp.Name, GroupsAttribute))
 	case len(groups) == 0:
-		return append(infof("signin_seen", "%s signed in through %q %s%s; Access received no groups", email, idp.Name, when, others),
+		return append(infof(CodeSignInSeen, "%s signed in through %q %s%s; Access received no groups", email, idp.Name, when, others),
 			finding(model.SeverityWarning, "signin_no_groups", "%s signed in, but Access received no groups: in JumpCloud's SSO tab, tick Include group attribute and name it exactly %s, then sign in again", email, GroupsAttribute))
 	}
 	shown := make([]string, len(groups))
 	for i, g := range groups {
 		shown[i] = model.Printable(g)
 	}
-	return infof("signin_seen", "%s signed in through %q %s%s; Access received groups %s", email, idp.Name, when, others, strings.Join(shown, ", "))
+	return infof(CodeSignInSeen, "%s signed in through %q %s%s; Access received groups %s", email, idp.Name, when, others, strings.Join(shown, ", "))
 }
 
 // signInsThrough reads the last seen identity of the users who signed in

@@ -90,22 +90,10 @@ func (o outcome) left() []string {
 // groupsBound says JumpCloud's API showed the app right, user groups bound
 // included (jc_app_matches is found only then).
 func (o outcome) groupsBound() bool {
-	for _, f := range o.status(steps.JumpCloudApp).Findings {
-		if f.Code == jumpcloud.CodeAppMatches {
-			return true
-		}
-	}
-	return false
+	return o.status(steps.JumpCloudApp).Findings.Has(jumpcloud.CodeAppMatches)
 }
 
-func (o outcome) loginVerified() bool {
-	for _, f := range o.status(steps.Test).Findings {
-		if f.Code == "signin_seen" {
-			return true
-		}
-	}
-	return false
-}
+func (o outcome) loginVerified() bool { return o.status(steps.Test).Findings.Has(steps.CodeSignInSeen) }
 
 // text renders the summary for the screen (styled) or for stdout (plain).
 func (o outcome) text(st *Styles, width int, reportPath string, reportErr error) string {
