@@ -79,15 +79,6 @@ func KindOf(err error) Kind {
 	return KindOther
 }
 
-// StatusOf returns the HTTP status of a failed call, 0 if none came.
-func StatusOf(err error) int {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Status
-	}
-	return 0
-}
-
 const (
 	hintKey = "the JumpCloud API key is not valid (wrong, expired, revoked, or reset since: a reset invalidates the old key); " +
 		"create one in the admin console (your name, top right > My API Key) and set JUMPCLOUD_API_KEY"
